@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/berth/berth/daemon"
+	"github.com/berth/berth/daemon/config"
+	"github.com/berth/berth/events"
+	"github.com/berth/berth/image"
+	"github.com/berth/berth/layer"
+	"github.com/berth/berth/server"
+)
+
+func version() string { return daemon.Version }
+
+// run wires the services together and serves until SIGTERM or SIGINT.
+func run(cfg *config.Config) error {
+	log := newLogger(cfg.LogLevel)
+	for _, dir := range []string{cfg.DataRoot, cfg.ExecRoot} {
+		if err := os.MkdirAll(dir, 0o711); err != nil {
+			return err
+		}
+	}
+	release, err := daemon.Lock(cfg.DataRoot, cfg.Pidfile)
+	if err != nil {
+		return err
+	}
+	defer release()
+	id, err := daemon.EngineID(cfg.DataRoot)
+	if err != nil {
+		return err
+	}
+
+	bus := events.NewBus()
+	layers, err := layer.NewStore(filepath.Join(cfg.DataRoot, "layers"), log.With("component", "layer"))
+	if err != nil {
+		return err
+	}
+	images, err := image.NewService(filepath.Join(cfg.DataRoot, "image"), layers, bus, log.With("component", "image"))
+	if err != nil {
+		return err
+	}
+	d := daemon.New(cfg, id, images, layers, bus, log)
+	api := server.New(server.Backends{System: d, Images: images}, daemon.Version, log.With("component", "api"))
+
+	listeners, err := listen(cfg, log)
+	if err != nil {
+		return err
+	}
+	// Cancelling baseCtx at shutdown ends long streams (events, logs -f).
+	baseCtx, stopStreams := context.WithCancel(context.Background())
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second, BaseContext: func(net.Listener) context.Context { return baseCtx }}
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		log.Info("API listening", "addr", l.Addr().String())
+		go func() { errc <- srv.Serve(l) }()
+	}
+	log.Info("berthd started", "version", daemon.Version, "data-root", cfg.DataRoot, "pid", os.Getpid())
+
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case sig := <-sigc:
+		log.Info("shutting down", "signal", sig.String())
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("API server failed", "err", err)
+		}
+	}
+	stopStreams()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		srv.Close()
+	}
+	removeUnixSockets(cfg.Hosts)
+	return nil
+}
+
+func listen(cfg *config.Config, log *slog.Logger) ([]net.Listener, error) {
+	opts := server.ListenOptions{Group: cfg.Group, AllowPlainTCP: cfg.PlainTCPAllowed()}
+	if cfg.UseTLS() {
+		var err error
+		if opts.TLS, err = server.TLSConfig(cfg.TLSCert, cfg.TLSKey, cfg.TLSCACert, cfg.TLSVerify); err != nil {
+			return nil, err
+		}
+	}
+	var all []net.Listener
+	var once sync.Once
+	closeAll := func() {
+		once.Do(func() {
+			for _, l := range all {
+				l.Close()
+			}
+		})
+	}
+	for _, host := range cfg.Hosts {
+		ls, err := server.Listen(host, opts, log)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("listening on %s: %w", host, err)
+		}
+		all = append(all, ls...)
+	}
+	return all, nil
+}
+
+func removeUnixSockets(hosts []string) {
+	for _, h := range hosts {
+		if path, ok := strings.CutPrefix(h, "unix://"); ok {
+			os.Remove(path)
+		}
+	}
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,56 @@
+// Package daemon is berthd's engine core: it holds the services and answers
+// for the daemon as a whole (info, version, disk usage, events). Container
+// lifecycle orchestration and restore-on-boot live here as they arrive.
+package daemon
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/berth/berth/api"
+	"github.com/berth/berth/daemon/config"
+	"github.com/berth/berth/events"
+	"github.com/berth/berth/image"
+	"github.com/berth/berth/layer"
+)
+
+// Version is the engine's release version.
+const Version = "0.1.0"
+
+// Daemon ties the services together.
+type Daemon struct {
+	cfg     *config.Config
+	id      string
+	started time.Time
+	images  *image.Service
+	layers  *layer.Store
+	bus     *events.Bus
+	log     *slog.Logger
+}
+
+// New returns the daemon over its services. id is the engine's persistent ID.
+func New(cfg *config.Config, id string, images *image.Service, layers *layer.Store, bus *events.Bus, log *slog.Logger) *Daemon {
+	return &Daemon{cfg: cfg, id: id, started: time.Now(), images: images, layers: layers, bus: bus, log: log}
+}
+
+// Events returns the event bus.
+func (d *Daemon) Events() *events.Bus { return d.bus }
+
+// DiskUsage reports what images (and later containers, volumes, build
+// cache) take on disk.
+func (d *Daemon) DiskUsage(ctx context.Context) (api.DiskUsage, error) {
+	imgs, err := d.images.DiskUsage(ctx)
+	if err != nil {
+		return api.DiskUsage{}, err
+	}
+	layers, err := d.layers.List()
+	if err != nil {
+		return api.DiskUsage{}, err
+	}
+	du := api.DiskUsage{Images: imgs}
+	for _, l := range layers {
+		du.LayersSize += l.Size
+	}
+	return du, nil
+}

@@ -1,0 +1,194 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/berth/berth/api"
+	"github.com/berth/berth/api/filters"
+	"github.com/berth/berth/image"
+	"github.com/containerd/errdefs"
+	imagetypes "github.com/moby/moby/api/types/image"
+	"github.com/opencontainers/go-digest"
+)
+
+// ImageBackend is the image service as the API needs it.
+type ImageBackend interface {
+	List(ctx context.Context, opts image.ListOptions) ([]imagetypes.Summary, error)
+	Inspect(ctx context.Context, name string) (imagetypes.InspectResponse, error)
+	History(ctx context.Context, name string) ([]imagetypes.HistoryResponseItem, error)
+	Tag(ctx context.Context, source, repo, tag string) error
+	Delete(ctx context.Context, name string, force, noPrune bool) ([]imagetypes.DeleteResponse, error)
+	Prune(ctx context.Context, f filters.Args) (imagetypes.PruneReport, error)
+	Load(ctx context.Context, r io.Reader, quiet bool, out api.Progress) error
+	Save(ctx context.Context, names []string, w io.Writer) error
+	Import(ctx context.Context, r io.Reader, opts image.ImportOptions) (digest.Digest, error)
+	Resolve(ctx context.Context, name string) (digest.Digest, error)
+}
+
+func (s *Server) imageRoutes() []route {
+	return []route{
+		{http.MethodGet, "/images/json", s.listImages},
+		{http.MethodGet, "/images/get", s.saveImages},
+		{http.MethodPost, "/images/load", s.loadImages},
+		{http.MethodPost, "/images/create", s.createImage},
+		{http.MethodPost, "/images/prune", s.pruneImages},
+		{http.MethodGet, "/images/{name:.*}/json", s.inspectImage},
+		{http.MethodGet, "/images/{name:.*}/history", s.imageHistory},
+		{http.MethodGet, "/images/{name:.*}/get", s.saveImage},
+		{http.MethodPost, "/images/{name:.*}/tag", s.tagImage},
+		{http.MethodDelete, "/images/{name:.*}", s.deleteImage},
+	}
+}
+
+func (s *Server) listImages(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	args, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	// API < 1.41 sent a single reference as `filter`.
+	if ref := r.Form.Get("filter"); ref != "" {
+		args["reference"] = map[string]bool{ref: true}
+	}
+	list, err := s.backend.Images.List(ctx, image.ListOptions{
+		All:        boolValue(r, "all"),
+		Filters:    args,
+		SharedSize: boolValue(r, "shared-size"),
+		Manifests:  boolValue(r, "manifests"),
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) inspectImage(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
+	resp, err := s.backend.Images.Inspect(ctx, vars["name"])
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) imageHistory(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
+	items, err := s.backend.Images.History(ctx, vars["name"])
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items)
+}
+
+func (s *Server) tagImage(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	if _, err := parseForm(r); err != nil {
+		return err
+	}
+	if err := s.backend.Images.Tag(ctx, vars["name"], r.Form.Get("repo"), r.Form.Get("tag")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+func (s *Server) deleteImage(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	if _, err := parseForm(r); err != nil {
+		return err
+	}
+	name := strings.TrimSpace(vars["name"])
+	if name == "" {
+		return errdefs.ErrInvalidArgument.WithMessage("image name cannot be blank")
+	}
+	resp, err := s.backend.Images.Delete(ctx, name, boolValue(r, "force"), boolValue(r, "noprune"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) pruneImages(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	args, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	report, err := s.backend.Images.Prune(ctx, args)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, report)
+}
+
+func (s *Server) loadImages(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	if _, err := parseForm(r); err != nil {
+		return err
+	}
+	out := newProgress(w)
+	return out.finish(s.backend.Images.Load(ctx, r.Body, boolValue(r, "quiet"), out))
+}
+
+func (s *Server) saveImages(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	if _, err := parseForm(r); err != nil {
+		return err
+	}
+	return s.save(ctx, w, r.Form["names"])
+}
+
+func (s *Server) saveImage(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
+	return s.save(ctx, w, []string{vars["name"]})
+}
+
+// save checks every name before the 200 so that an unknown image is a 404,
+// then streams the archive.
+func (s *Server) save(ctx context.Context, w http.ResponseWriter, names []string) error {
+	if len(names) == 0 {
+		return errdefs.ErrInvalidArgument.WithMessage("no images specified")
+	}
+	for _, n := range names {
+		if _, err := s.backend.Images.Resolve(ctx, n); err != nil {
+			return err
+		}
+	}
+	w.Header().Set("Content-Type", "application/x-tar")
+	w.WriteHeader(http.StatusOK)
+	if err := s.backend.Images.Save(ctx, names, w); err != nil {
+		// Headers are gone; breaking the stream is the only signal left.
+		s.log.Error("image save failed", "names", names, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+// createImage is pull (fromImage) or import (fromSrc).
+func (s *Server) createImage(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	if _, err := parseForm(r); err != nil {
+		return err
+	}
+	switch {
+	case r.Form.Get("fromSrc") != "":
+		return s.importImage(ctx, w, r)
+	case r.Form.Get("fromImage") != "":
+		return errdefs.ErrNotImplemented.WithMessage("pulling images is not supported yet")
+	}
+	return errdefs.ErrInvalidArgument.WithMessage("fromImage or fromSrc is required")
+}
+
+func (s *Server) importImage(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+	src := r.Form.Get("fromSrc")
+	if src != "-" {
+		return errdefs.ErrNotImplemented.WithMessage(fmt.Sprintf("importing from a URL (%s) is not supported yet", src))
+	}
+	opts := image.ImportOptions{
+		Repo:     r.Form.Get("repo"),
+		Tag:      r.Form.Get("tag"),
+		Changes:  r.Form["changes"],
+		Message:  r.Form.Get("message"),
+		Platform: r.Form.Get("platform"),
+	}
+	out := newProgress(w)
+	id, err := s.backend.Images.Import(ctx, r.Body, opts)
+	if err == nil {
+		out.Send(api.Message{Status: id.String()})
+	}
+	return out.finish(err)
+}
