@@ -80,11 +80,11 @@ func (s *Service) commitImport(diffID digest.Digest, platform ocispec.Platform, 
 	if err != nil {
 		return "", err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if _, err := s.content.PutBytes(b, id); err != nil {
 		return "", err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	next := s.snapshot().index.clone()
 	meta := next.Images[id]
 	if ref != nil {

@@ -133,17 +133,7 @@ func (l *loader) registerLayer(ctx context.Context, p string, parent, diffID dig
 // commit writes the configs, then adds the images and their tags to the
 // index in one write, then reports.
 func (l *loader) commit(items []*loadItem, records []*record) error {
-	for _, it := range items {
-		if _, err := l.s.content.PutBytes(it.config, it.id); err != nil {
-			return err
-		}
-	}
-	l.s.mu.Lock()
-	next := l.s.snapshot().index.clone()
-	msgs := addLoaded(next, items)
-	err := l.s.commitLocked(next, records...)
-	l.committed = err == nil
-	l.s.mu.Unlock()
+	msgs, err := l.commitIndex(items, records)
 	if err != nil {
 		return err
 	}
@@ -154,6 +144,26 @@ func (l *loader) commit(items []*loadItem, records []*record) error {
 		l.out.Send(api.Message{Stream: m})
 	}
 	return nil
+}
+
+// commitIndex writes the configs and the index under s.mu, so that a
+// concurrent delete of an image being loaded again cannot remove its
+// config in between.
+func (l *loader) commitIndex(items []*loadItem, records []*record) ([]string, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	for _, it := range items {
+		if _, err := l.s.content.PutBytes(it.config, it.id); err != nil {
+			return nil, err
+		}
+	}
+	next := l.s.snapshot().index.clone()
+	msgs := addLoaded(next, items)
+	if err := l.s.commitLocked(next, records...); err != nil {
+		return nil, err
+	}
+	l.committed = true
+	return msgs, nil
 }
 
 // addLoaded adds the loaded images and tags to ix and returns the messages

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -92,10 +94,13 @@ func (st *state) selectName(name string, add func(digest.Digest, reference.Named
 		return errdefs.ErrInvalidArgument.WithMessage(err.Error())
 	}
 	named, ok := ref.(reference.Named)
-	if ok && reference.IsNameOnly(named) && reference.FamiliarName(named) != string(digest.SHA256) {
+	if ok && reference.FamiliarName(named) == string(digest.SHA256) {
+		ok = false // "sha256:<short ID>": an ID, not a repository
+	}
+	if ok && reference.IsNameOnly(named) {
 		found := false
-		for id, refs := range st.refs {
-			for _, r := range refs {
+		for _, id := range slices.Sorted(maps.Keys(st.refs)) {
+			for _, r := range st.refs[id] {
 				if r.Name() == named.Name() {
 					add(id, r)
 					found = true
@@ -105,8 +110,7 @@ func (st *state) selectName(name string, add func(digest.Digest, reference.Named
 		if found {
 			return nil
 		}
-	}
-	if ok && !reference.IsNameOnly(named) {
+	} else if ok {
 		norm, err := normalize(name)
 		if err != nil {
 			return err

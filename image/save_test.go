@@ -21,7 +21,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	ctx := context.Background()
 
 	var buf bytes.Buffer
-	if err := e.svc.Save(ctx, []string{"a", "example.com/ns/a:v1", b.ID.Encoded()[:12]}, &buf); err != nil {
+	if err := e.svc.Save(ctx, []string{"a", "example.com/ns/a:v1", "sha256:" + b.ID.Encoded()[:12]}, &buf); err != nil {
 		t.Fatal(err)
 	}
 	checkSavedArchive(t, buf.Bytes(), a, b)

@@ -23,10 +23,10 @@ func TestResolve(t *testing.T) {
 		}
 	}
 	for name, msg := range map[string]string{
-		"nope":                    "No such image: nope:latest",
-		"busybox:1.0":             "No such image: busybox:1.0",
-		"example.com/team/app":    "No such image: example.com/team/app:latest",
-		"sha256:" + hex[:63] + "x": "No such image",
+		"nope":                          "No such image: nope:latest",
+		"busybox:1.0":                   "No such image: busybox:1.0",
+		"example.com/team/app":          "No such image: example.com/team/app:latest",
+		"sha256:" + hex[:63] + "x":      "No such image",
 		digest.FromString("x").String(): "No such image: " + digest.FromString("x").String(),
 	} {
 		_, err := e.svc.Resolve(ctx, name)

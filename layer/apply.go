@@ -1,7 +1,6 @@
 package layer
 
 import (
-	"archive/tar"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
+	"github.com/vbatts/tar-split/archive/tar"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,34 +33,20 @@ type applier struct {
 	buf           []byte
 }
 
+func newApplier(root int) *applier {
+	return &applier{root: root, buf: make([]byte, 128<<10)}
+}
+
 type dirTime struct {
 	name         string
 	atime, mtime time.Time
 }
 
-// applyTar applies the tar stream r to the directory root.
-func applyTar(r io.Reader, root int) (*applier, error) {
-	a := &applier{root: root, buf: make([]byte, 128<<10)}
-	tr := tar.NewReader(r)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return a, a.setDirTimes()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading tar: %w: %w", err, errdefs.ErrInvalidArgument)
-		}
-		if hdr.Typeflag == tar.TypeXGlobalHeader {
-			continue
-		}
-		if err := a.apply(hdr, tr); err != nil {
-			return nil, fmt.Errorf("tar entry %q: %w", hdr.Name, err)
-		}
-	}
-}
-
 // apply writes one entry, replacing whatever was at its place.
 func (a *applier) apply(hdr *tar.Header, content io.Reader) error {
+	if hdr.Typeflag == tar.TypeXGlobalHeader {
+		return nil
+	}
 	name, err := cleanName(hdr.Name)
 	if err != nil {
 		return err

@@ -1,13 +1,13 @@
 package layer
 
 import (
-	"archive/tar"
 	"errors"
 	"fmt"
 	"path"
 	"strings"
 	"time"
 
+	"github.com/vbatts/tar-split/archive/tar"
 	"golang.org/x/sys/unix"
 )
 

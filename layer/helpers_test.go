@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -137,4 +138,41 @@ func exists(t testing.TB, path string) bool {
 		t.Fatal(err)
 	}
 	return err == nil
+}
+
+// sparseBomb is a tar whose one entry is a sparse file of 4 TiB of holes, in
+// the old GNU format (type 'S') or with GNU's PAX records. archive/tar
+// writes neither, so the headers are patched by hand.
+func sparseBomb(t testing.TB, pax bool) []byte {
+	if !pax {
+		b := makeTar(t, file("s", ""))
+		patchHeader(b[:512], tar.TypeGNUSparse, func(blk []byte) {
+			copy(blk[257:265], "ustar  \x00")                                 // GNU magic
+			copy(blk[483:495], []byte{0x80, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0}) // real size, base-256
+		})
+		return b
+	}
+	var recs string
+	for _, kv := range [][2]string{{"major", "0"}, {"minor", "1"}, {"numblocks", "1"}, {"map", "0,0"}, {"size", "4398046511104"}} {
+		rec := " GNU.sparse." + kv[0] + "=" + kv[1] + "\n"
+		recs += fmt.Sprint(len(rec)+2) + rec // all records are 10 to 99 bytes long
+	}
+	b := makeTar(t, file("PaxHeaders/s", recs), file("s", ""))
+	patchHeader(b[:512], tar.TypeXHeader, nil)
+	return b
+}
+
+// patchHeader sets the type of a tar header block, applies patch, and
+// updates the checksum.
+func patchHeader(blk []byte, typeflag byte, patch func(blk []byte)) {
+	blk[156] = typeflag
+	if patch != nil {
+		patch(blk)
+	}
+	copy(blk[148:156], "        ")
+	sum := 0
+	for _, c := range blk {
+		sum += int(c)
+	}
+	copy(blk[148:156], fmt.Sprintf("%06o\x00 ", sum))
 }

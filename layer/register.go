@@ -3,15 +3,12 @@ package layer
 import (
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"os"
 	"path/filepath"
 
-	"github.com/containerd/errdefs"
 	"github.com/klauspost/compress/gzip"
 	"github.com/opencontainers/go-digest"
-	"github.com/vbatts/tar-split/tar/asm"
 	"github.com/vbatts/tar-split/tar/storage"
 	"golang.org/x/sys/unix"
 )
@@ -93,9 +90,14 @@ func unpack(r io.Reader, dir string) (digest.Digest, *applier, error) {
 	src := &errRecorder{r: r}
 	tarStream, err := decompress(src)
 	if err != nil {
-		return "", nil, classify(err, src, nil)
+		return "", nil, classify(err, src)
 	}
 	defer tarStream.Close()
+	root, err := makeDir(filepath.Join(dir, contentDir))
+	if err != nil {
+		return "", nil, err
+	}
+	defer unix.Close(root)
 	meta, err := os.Create(filepath.Join(dir, tarSplitFile))
 	if err != nil {
 		return "", nil, err
@@ -103,80 +105,33 @@ func unpack(r io.Reader, dir string) (digest.Digest, *applier, error) {
 	defer meta.Close()
 	zw := gzip.NewWriter(meta)
 	digester := digest.Canonical.Digester()
-	stop := make(chan struct{})
-	split, done, _ := asm.NewInputTarStreamWithDone(io.TeeReader(tarStream, digester.Hash()), storage.NewJSONPacker(zw), checksummer{stop})
-	stream := &errRecorder{r: split}
-	a, err := applyDir(stream, filepath.Join(dir, contentDir))
-	if err == nil { // the bytes after the tar's end are part of the DiffID too
-		_, err = io.Copy(io.Discard, stream)
-	}
-	split.Close()
-	close(stop)
-	if derr := <-done; err == nil {
-		err = derr
+	a := newApplier(root)
+	err = splitTar(io.TeeReader(tarStream, digester.Hash()), storage.NewJSONPacker(zw), a.apply)
+	if err == nil {
+		err = a.setDirTimes()
 	}
 	if err == nil {
 		err = errors.Join(zw.Close(), meta.Close())
 	}
-	return digester.Digest(), a, classify(err, src, stream)
+	return digester.Digest(), a, classify(err, src)
 }
 
-// checksummer is tar-split's FilePutter: it only checksums file content, as
-// the content itself goes to diff/. Unlike tar-split's own, it stops when
-// told: a sparse entry's holes would otherwise keep tar-split's goroutine
-// busy, reading nothing from the stream, long after Register gave up.
-type checksummer struct{ stop <-chan struct{} }
-
-var errStopped = errors.New("layer registration stopped")
-
-func (c checksummer) Put(_ string, r io.Reader) (int64, []byte, error) {
-	h := crc64.New(storage.CRCTable)
-	buf := make([]byte, 32<<10)
-	var n int64
-	for {
-		select {
-		case <-c.stop:
-			return n, nil, errStopped
-		default:
-		}
-		m, err := r.Read(buf)
-		h.Write(buf[:m])
-		n += int64(m)
-		if err == io.EOF {
-			return n, h.Sum(nil), nil
-		}
-		if err != nil {
-			return n, nil, err
-		}
-	}
-}
-
-// applyDir makes the directory dir and applies the tar stream r to it.
-func applyDir(r io.Reader, dir string) (*applier, error) {
+// makeDir makes the directory dir, mode 0755, and opens it.
+func makeDir(dir string) (int, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return nil, err
+		return -1, err
 	}
 	if err := os.Chmod(dir, 0o755); err != nil { // undo the umask
-		return nil, err
+		return -1, err
 	}
-	root, err := unix.Open(dir, dirFlags, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(root)
-	return applyTar(r, root)
+	return unix.Open(dir, dirFlags, 0)
 }
 
-// classify tells a failure of the caller's reader (returned as it is) from a
-// corrupt stream (errdefs.ErrInvalidArgument) and from a local failure.
-func classify(err error, src, stream *errRecorder) error {
-	switch {
-	case err == nil:
-		return nil
-	case src.err != nil:
+// classify tells a failure of the caller's reader apart: it is returned as
+// it is, not as the corrupt stream it looks like from the inside.
+func classify(err error, src *errRecorder) error {
+	if err != nil && src.err != nil {
 		return fmt.Errorf("reading layer: %w", src.err)
-	case stream != nil && stream.err != nil && !errdefs.IsInvalidArgument(err):
-		return fmt.Errorf("corrupt layer stream: %w: %w", err, errdefs.ErrInvalidArgument)
 	}
 	return err
 }

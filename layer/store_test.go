@@ -230,6 +230,8 @@ func TestRegisterCorrupt(t *testing.T) {
 		"garbage":              bytes.Repeat([]byte("not a tar "), 100),
 		"bad gzip header":      {0x1f, 0x8b, 0, 0, 0},
 		"duplicate names":      makeTar(t, file("a", "1"), file("a", "2")),
+		"GNU sparse bomb":      sparseBomb(t, false),
+		"PAX sparse bomb":      sparseBomb(t, true),
 	}
 	for name, b := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -20,7 +20,7 @@ func TestImageEventsSinceUntil(t *testing.T) {
 		out := must(t, d.cli(c, "events", "--since", since, "--until", until, "--filter", "type=image", "--format", "{{.Type}} {{.Action}} {{.Actor.ID}} {{index .Actor.Attributes \"name\"}}"))
 		got := lines(out)
 		want := []string{
-			"image load " + img.ID.String() + " ev/a:1",
+			"image load " + img.ID.String() + " " + img.ID.String(), // Docker names load events by ID
 			"image tag " + img.ID.String() + " ev/a:2",
 			"image untag " + img.ID.String() + " ",
 		}

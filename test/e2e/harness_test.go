@@ -54,6 +54,7 @@ func moduleRoot() string {
 type daemon struct {
 	t        *testing.T
 	cmd      *exec.Cmd
+	exited   chan error // receives the exit of cmd
 	dir      string
 	DataRoot string
 	ExecRoot string
@@ -70,6 +71,9 @@ func startDaemon(t *testing.T, extra ...string) *daemon {
 	dir := t.TempDir()
 	d := &daemon{t: t, dir: dir, DataRoot: filepath.Join(dir, "data"), ExecRoot: filepath.Join(dir, "exec"), Socket: filepath.Join(dir, "berth.sock")}
 	d.Host = "unix://" + d.Socket
+	if err := os.WriteFile(filepath.Join(dir, "daemon.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	d.args = append([]string{"--data-root", d.DataRoot, "--exec-root", d.ExecRoot, "-H", d.Host,
 		"--config-file", filepath.Join(dir, "daemon.json"), "--log-level", "debug"}, extra...)
 	d.start()
@@ -85,18 +89,23 @@ func (d *daemon) start() {
 	if err := d.cmd.Start(); err != nil {
 		d.t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
+	d.exited = make(chan error, 1)
+	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(d.cmd, d.exited)
+	deadline := time.After(15 * time.Second)
+	for {
 		if c, err := net.Dial("unix", d.Socket); err == nil {
 			c.Close()
 			return
 		}
-		if d.cmd.ProcessState != nil {
-			break
+		select {
+		case err := <-d.exited:
+			d.cmd = nil
+			d.t.Fatalf("berthd exited (%v) before serving; log:\n%s", err, d.log.String())
+		case <-deadline:
+			d.t.Fatalf("berthd did not come up; log:\n%s", d.log.String())
+		case <-time.After(20 * time.Millisecond):
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	d.t.Fatalf("berthd did not come up; log:\n%s", d.log.String())
 }
 
 // stop ends berthd with SIGTERM and checks it exits cleanly.
@@ -105,16 +114,14 @@ func (d *daemon) stop() {
 		return
 	}
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- d.cmd.Wait() }()
 	select {
-	case err := <-done:
+	case err := <-d.exited:
 		if err != nil {
 			d.t.Errorf("berthd exited with %v; log:\n%s", err, d.log.String())
 		}
 	case <-time.After(15 * time.Second):
 		_ = d.cmd.Process.Kill()
-		<-done
+		<-d.exited
 		d.t.Errorf("berthd did not stop on SIGTERM; log:\n%s", d.log.String())
 	}
 	d.cmd = nil
@@ -123,7 +130,7 @@ func (d *daemon) stop() {
 // kill ends berthd with SIGKILL, as a crash would.
 func (d *daemon) kill() {
 	_ = d.cmd.Process.Kill()
-	_ = d.cmd.Wait()
+	<-d.exited
 	d.cmd = nil
 }
 

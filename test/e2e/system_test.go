@@ -51,7 +51,7 @@ func TestVersionAndInfo(t *testing.T) {
 func TestSecondDaemonOnSameDataRootRefused(t *testing.T) {
 	d := startDaemon(t)
 	cmd := exec.Command(filepath.Join(binDir, "berthd"), "--data-root", d.DataRoot, "--exec-root", filepath.Join(d.dir, "exec2"),
-		"-H", "unix://"+filepath.Join(d.dir, "other.sock"), "--config-file", filepath.Join(d.dir, "none.json"))
+		"-H", "unix://"+filepath.Join(d.dir, "other.sock"), "--config-file", filepath.Join(d.dir, "daemon.json"))
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "in use by another berthd") {
 		t.Fatalf("second daemon: err %v, output %s", err, out)
@@ -64,7 +64,7 @@ func TestPlainTCPOnNonLoopbackRefused(t *testing.T) {
 	testenv.RequireRoot(t)
 	dir := t.TempDir()
 	cmd := exec.Command(filepath.Join(binDir, "berthd"), "--data-root", filepath.Join(dir, "d"), "--exec-root", filepath.Join(dir, "e"),
-		"-H", "tcp://0.0.0.0:0", "--config-file", filepath.Join(dir, "none.json"))
+		"-H", "tcp://0.0.0.0:0", "-H", "unix://"+filepath.Join(dir, "s.sock"), "--config-file", emptyConfig(t, dir))
 	done := make(chan struct{})
 	var out []byte
 	var err error
@@ -134,4 +134,13 @@ func freePort(t *testing.T) string {
 	defer l.Close()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
+}
+
+func emptyConfig(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "empty.json")
+	if err := os.WriteFile(path, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
