@@ -34,8 +34,24 @@ func (f Filter) Match(msg events.Message) bool {
 		a.Match("scope", msg.Scope) &&
 		a.MatchLabels("label", msg.Actor.Attributes) &&
 		matchObject("container", events.ContainerEventType) &&
-		matchObject("image", events.ImageEventType) &&
+		f.matchImage(msg) &&
 		matchObject("network", events.NetworkEventType) &&
 		matchObject("volume", events.VolumeEventType) &&
 		matchObject("daemon", events.DaemonEventType)
+}
+
+// matchImage matches image events by ID or name, and container events by
+// the image they run, as `docker events --filter image=x` does.
+func (f Filter) matchImage(msg events.Message) bool {
+	a := f.args
+	if !a.Has("image") {
+		return true
+	}
+	switch msg.Type {
+	case events.ImageEventType:
+		return a.Match("image", msg.Actor.Attributes["name"]) || a.MatchPrefix("image", msg.Actor.ID)
+	case events.ContainerEventType:
+		return a.Match("image", msg.Actor.Attributes["image"])
+	}
+	return false
 }

@@ -27,6 +27,8 @@ func FuzzRegister(f *testing.F) {
 		compress(f, "gzip", escape),
 		compress(f, "zstd", escape),
 		makeTar(f, file("../x", "x"), hardlink("h", "../../x"), file(sentinel+"/x", "x")),
+		sparseBomb(f, false),
+		sparseBomb(f, true),
 		[]byte("garbage"),
 	} {
 		f.Add(seed)

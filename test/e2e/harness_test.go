@@ -52,7 +52,7 @@ func moduleRoot() string {
 
 // daemon is one berthd started by a test on its own roots and socket.
 type daemon struct {
-	t        *testing.T
+	t        testing.TB
 	cmd      *exec.Cmd
 	exited   chan error // receives the exit of cmd
 	dir      string
@@ -65,7 +65,7 @@ type daemon struct {
 }
 
 // startDaemon starts berthd with extra flags and waits until it answers.
-func startDaemon(t *testing.T, extra ...string) *daemon {
+func startDaemon(t testing.TB, extra ...string) *daemon {
 	t.Helper()
 	testenv.RequireRoot(t)
 	dir := t.TempDir()
@@ -145,7 +145,7 @@ func (r result) String() string {
 }
 
 // runCLI runs bin (docker or berth) against host with args and stdin.
-func runCLI(t *testing.T, bin, host string, stdin []byte, env []string, args ...string) result {
+func runCLI(t testing.TB, bin, host string, stdin []byte, env []string, args ...string) result {
 	t.Helper()
 	var in io.Reader
 	if stdin != nil {
@@ -155,7 +155,7 @@ func runCLI(t *testing.T, bin, host string, stdin []byte, env []string, args ...
 }
 
 // runCLIStream is runCLI with a streaming stdin.
-func runCLIStream(t *testing.T, bin, host string, stdin io.Reader, env []string, args ...string) result {
+func runCLIStream(t testing.TB, bin, host string, stdin io.Reader, env []string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -192,7 +192,7 @@ func (d *daemon) berth(args ...string) result {
 }
 
 // must fails the test unless r exited 0, and returns its stdout.
-func must(t *testing.T, r result) string {
+func must(t testing.TB, r result) string {
 	t.Helper()
 	if r.Code != 0 {
 		t.Fatalf("command failed: %s", r)
