@@ -6,6 +6,7 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/berth/berth/api"
@@ -15,8 +16,13 @@ import (
 	"github.com/berth/berth/layer"
 )
 
-// Version is the engine's release version.
-const Version = "0.1.0"
+// Version is the engine's release version; GitCommit and BuildTime are set
+// at build time with -ldflags -X.
+var (
+	Version   = "0.1.0"
+	GitCommit = ""
+	BuildTime = ""
+)
 
 // Daemon ties the services together.
 type Daemon struct {
@@ -27,11 +33,16 @@ type Daemon struct {
 	layers  *layer.Store
 	bus     *events.Bus
 	log     *slog.Logger
+
+	// defaultRuntime is probed once, on first use, not at start.
+	defaultRuntime func() runtimeVersion
 }
 
 // New returns the daemon over its services. id is the engine's persistent ID.
 func New(cfg *config.Config, id string, images *image.Service, layers *layer.Store, bus *events.Bus, log *slog.Logger) *Daemon {
-	return &Daemon{cfg: cfg, id: id, started: time.Now(), images: images, layers: layers, bus: bus, log: log}
+	d := &Daemon{cfg: cfg, id: id, started: time.Now(), images: images, layers: layers, bus: bus, log: log}
+	d.defaultRuntime = sync.OnceValue(func() runtimeVersion { return probeRuntime(cfg.Runtimes[cfg.DefaultRuntime].Path) })
+	return d
 }
 
 // Events returns the event bus.

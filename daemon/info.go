@@ -20,14 +20,18 @@ import (
 // Version answers GET /version.
 func (d *Daemon) Version(context.Context) system.VersionResponse {
 	kernel := kernelVersion()
+	rt := d.defaultRuntime()
 	return system.VersionResponse{
 		Platform: system.PlatformInfo{Name: "Berth Engine"},
 		Components: []system.ComponentVersion{
 			{Name: "Engine", Version: Version, Details: map[string]string{
-				"ApiVersion": api.MaxVersion, "MinAPIVersion": api.MinVersion,
-				"GoVersion": runtime.Version(), "Os": runtime.GOOS, "Arch": runtime.GOARCH, "KernelVersion": kernel,
+				"ApiVersion": api.MaxVersion, "MinAPIVersion": api.MinVersion, "GitCommit": GitCommit, "BuildTime": BuildTime,
+				"GoVersion": runtime.Version(), "Os": runtime.GOOS, "Arch": runtime.GOARCH, "KernelVersion": kernel, "Experimental": "false",
 			}},
+			{Name: d.cfg.DefaultRuntime, Version: rt.Version, Details: map[string]string{"GitCommit": rt.Commit}},
 		},
+		GitCommit:     GitCommit,
+		BuildTime:     BuildTime,
 		Version:       Version,
 		APIVersion:    api.MaxVersion,
 		MinAPIVersion: api.MinVersion,
@@ -92,6 +96,7 @@ func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
 		Swarm:              swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive},
 		LiveRestoreEnabled: d.cfg.LiveRestore,
 		InitBinary:         "tini",
+		RuncCommit:         system.Commit{ID: d.defaultRuntime().Commit},
 		SecurityOptions:    securityOptions(cgroupVersion),
 		Warnings:           infoWarnings(d.cfg),
 	}

@@ -124,7 +124,7 @@ func (a *applier) create(parent int, base string, hdr *tar.Header, content io.Re
 		dev := unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor))
 		return unix.Mknodat(parent, base, nodeType[hdr.Typeflag]|0o600, int(dev))
 	}
-	return invalid("unsupported entry type %q", hdr.Typeflag)
+	return invalid("unsupported entry type %q", string(hdr.Typeflag))
 }
 
 var nodeType = map[byte]uint32{tar.TypeChar: unix.S_IFCHR, tar.TypeBlock: unix.S_IFBLK, tar.TypeFifo: unix.S_IFIFO}

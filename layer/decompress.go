@@ -20,7 +20,10 @@ var (
 // told apart by their magic bytes.
 func decompress(r io.Reader) (io.ReadCloser, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	magic, _ := br.Peek(len(zstdMagic)) // a short stream is a (bad) plain tar
+	magic, err := br.Peek(len(zstdMagic))
+	if err != nil && err != io.EOF { // a short stream is a (bad) plain tar
+		return nil, err
+	}
 	switch {
 	case bytes.HasPrefix(magic, gzipMagic):
 		zr, err := gzip.NewReader(br)

@@ -70,7 +70,11 @@ func (s *Server) inspectImage(ctx context.Context, w http.ResponseWriter, _ *htt
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, resp)
+	body, err := api.ImageInspectAt(resp, versionOf(ctx))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) imageHistory(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
