@@ -14,6 +14,8 @@ import (
 	"github.com/berth/berth/events"
 	"github.com/berth/berth/image"
 	"github.com/berth/berth/layer"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/volume"
 )
 
 // Version is the engine's release version; GitCommit and BuildTime are set
@@ -59,7 +61,11 @@ func (d *Daemon) DiskUsage(ctx context.Context) (api.DiskUsage, error) {
 	if err != nil {
 		return api.DiskUsage{}, err
 	}
-	du := api.DiskUsage{Images: imgs}
+	// No containers exist yet, so no image is in use.
+	for i := range imgs {
+		imgs[i].Containers = 0
+	}
+	du := api.DiskUsage{Images: imgs, Containers: []container.Summary{}, Volumes: []*volume.Volume{}}
 	for _, l := range layers {
 		du.LayersSize += l.Size
 	}

@@ -50,8 +50,8 @@ func TestSystemDF(t *testing.T) {
 	d := startDaemon(t)
 	loadFixture(t, d, "docker", fixture.Options{RepoTags: []string{"df/a:1"}})
 	for _, c := range clients {
-		out := must(t, d.cli(c, "system", "df", "--format", "{{.Type}} {{.TotalCount}}"))
-		if !strings.Contains(out, "Images 1") {
+		out := must(t, d.cli(c, "system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}} {{.Reclaimable}}"))
+		if !strings.Contains(out, "Images 1 0 1.98") || !strings.Contains(out, "(100%)") {
 			t.Errorf("%s system df: %q", c, out)
 		}
 	}
