@@ -144,3 +144,67 @@ func emptyConfig(t *testing.T, dir string) string {
 	}
 	return path
 }
+
+func TestUnixSocketPermissionsAndCleanShutdown(t *testing.T) {
+	d := startDaemon(t)
+	st, err := os.Stat(d.Socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode()&os.ModeSocket == 0 || st.Mode().Perm() != 0o660 {
+		t.Errorf("socket mode %v, want srw-rw----", st.Mode())
+	}
+	d.stop()
+	if _, err := os.Stat(d.Socket); !os.IsNotExist(err) {
+		t.Errorf("socket left after SIGTERM: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(d.ExecRoot, "berthd.pid")); !os.IsNotExist(err) {
+		t.Errorf("pid file left after SIGTERM: %v", err)
+	}
+}
+
+// TestSocketActivation passes a listening socket as fd 3 the way systemd
+// does (LISTEN_FDS, LISTEN_PID) and serves the API on it with -H fd://.
+func TestSocketActivation(t *testing.T) {
+	testenv.RequireRoot(t)
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "activated.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ul := l.(*net.UnixListener)
+	ul.SetUnlinkOnClose(false) // the socket file must outlive our copy of it
+	f, err := ul.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	// sh sets LISTEN_PID to its own pid, which exec hands to berthd.
+	script := `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"`
+	cmd := exec.Command("/bin/sh", "-c", script, filepath.Join(binDir, "berthd"),
+		"--data-root", filepath.Join(dir, "data"), "--exec-root", filepath.Join(dir, "exec"),
+		"-H", "fd://", "--config-file", emptyConfig(t, dir))
+	cmd.ExtraFiles = []*os.File{f}
+	var logBuf strings.Builder
+	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}()
+	var r result
+	for range 100 {
+		r = runCLI(t, "docker", "unix://"+sock, nil, nil, "version", "--format", "{{.Server.APIVersion}}")
+		if r.Code == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != api.MaxVersion {
+		t.Fatalf("docker over an activated socket: %s\nberthd log:\n%s", r, logBuf.String())
+	}
+}
