@@ -27,7 +27,7 @@ const (
 // and opaque markers the trusted.overlay.opaque xattr.
 type applier struct {
 	root          int       // the diff directory
-	size          int64     // bytes of regular file content written
+	size          int64     // bytes of content written: files, symlink targets
 	skippedXattrs int       // xattrs the filesystem refused
 	dirs          []dirTime // directory times, set last: later entries change them
 	buf           []byte
@@ -117,6 +117,8 @@ func (a *applier) create(parent int, base string, hdr *tar.Header, content io.Re
 	case tar.TypeReg:
 		return a.writeFile(parent, base, content)
 	case tar.TypeSymlink:
+		// Docker counts a symlink's own size (its target's length) too.
+		a.size += int64(len(hdr.Linkname))
 		return unix.Symlinkat(hdr.Linkname, parent, base)
 	case tar.TypeLink:
 		return a.link(parent, base, hdr.Linkname)

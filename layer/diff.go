@@ -59,7 +59,10 @@ func (d *diffReader) assemble(pw *io.PipeWriter, diffID digest.Digest) {
 	}
 	digester := digest.Canonical.Digester()
 	err = asm.WriteOutputTarStream(diffFiles{d.root}, storage.NewJSONUnpacker(zr), io.MultiWriter(pw, digester.Hash()))
-	if err == nil && digester.Digest() != diffID {
+	switch {
+	case err != nil && !errdefs.IsDataLoss(err):
+		err = fmt.Errorf("rebuilding the layer's tar: %w: %w", err, errdefs.ErrDataLoss)
+	case err == nil && digester.Digest() != diffID:
 		err = fmt.Errorf("layer content hashes to %s, not %s: %w", digester.Digest(), diffID, errdefs.ErrDataLoss)
 	}
 	pw.CloseWithError(err)

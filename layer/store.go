@@ -9,7 +9,7 @@
 //	                              trusted.overlay.opaque=y
 //	    diffid                    "sha256:<hex>" of the uncompressed tar
 //	    parent                    the parent's chain ID, empty for a base layer
-//	    size                      decimal bytes of regular file content
+//	    size                      decimal bytes of content: regular files and symlink targets, as Docker counts
 //	    tar-split.json.gz         tar-split metadata: Diff rebuilds the exact tar
 //	                              from it and diff/
 //	tmp/                          registrations in progress and layers being
@@ -18,6 +18,16 @@
 // A layer directory appears by one rename of a complete temp directory and
 // disappears by one rename to tmp/, so a crash leaves only litter in tmp/.
 // One Store (one process) owns a root at a time.
+//
+// Applying a tar never writes outside diff/: names that climb out are
+// refused, parents are opened one component at a time without following
+// symlinks (an entry below a symlink is refused, where Docker would follow
+// it inside a chroot), and entries are made with the *at system calls.
+// Xattrs in the overlay namespaces are dropped from tars. Sparse files are
+// refused (tar-split cannot give them back). A hardlink takes its target's
+// attributes. A tar whose later entry replaces an earlier file's content
+// (through "/a" after "a", say) registers, as in Docker, but its Diff ends
+// with an errdefs.ErrDataLoss error.
 package layer
 
 import (

@@ -101,7 +101,7 @@ func TestRoundTrip(t *testing.T) {
 			if l.DiffID != want || l.ChainID != want || l.Parent != "" {
 				t.Errorf("layer %+v, want DiffID and ChainID %s", l, want)
 			}
-			if l.Size != int64(300<<10+len("#!/bin/sh\n")+len("long")+len("snow")) {
+			if l.Size != int64(300<<10+len("#!/bin/sh\n")+len("long")+len("snow")+len("../lib")) { // files and symlink targets
 				t.Errorf("size %d", l.Size)
 			}
 			if got := readDiff(t, ts.Store, l.ChainID); !bytes.Equal(got, tarball) {
@@ -284,20 +284,24 @@ func TestNewStoreCleansUp(t *testing.T) {
 	}
 }
 
-func TestDiffDetectsChangedContent(t *testing.T) {
+func TestDiffDetectsLostContent(t *testing.T) {
 	ts := newTestStore(t)
-	l := register(t, ts.Store, makeTar(t, file("a", "1234")), "")
-	dir, _ := ts.Dir(l.ChainID)
+	changed := register(t, ts.Store, makeTar(t, file("a", "1234")), "")
+	dir, _ := ts.Dir(changed.ChainID)
 	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("4321"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := ts.Diff(l.ChainID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	if _, err := io.ReadAll(rc); err == nil {
-		t.Error("Diff of changed content succeeded")
+	// "/a" replaces "a" on disk, but both are in the tar.
+	replaced := register(t, ts.Store, makeTar(t, file("a", "1234"), file("/a", "5678")), "")
+	for _, l := range []Layer{changed, replaced} {
+		rc, err := ts.Diff(l.ChainID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadAll(rc); !errdefs.IsDataLoss(err) {
+			t.Errorf("Diff of lost content: %v, want data loss", err)
+		}
+		rc.Close()
 	}
 }
 
