@@ -86,6 +86,7 @@ func TestImageEndpointsStatusCodes(t *testing.T) {
 		{"DELETE", "/images/copy:2", nil, 200, `"Untagged":"copy:2"`},
 		{"DELETE", "/images/copy:2", nil, 404, `No such image: copy:2`},
 		{"GET", "/images/get?names=nope", nil, 404, `No such image`},
+		{"GET", "/images/get?names=api/busybox", nil, 200, `manifest.json`}, // a bare repository saves all its tags
 		{"POST", "/images/load", []byte("garbage"), 400, ``},
 		{"POST", "/images/create?fromSrc=-&repo=imp&changes=" + q("BOGUS x"), []byte{}, 400, `BOGUS`},
 		{"POST", "/images/create", nil, 400, `fromImage or fromSrc is required`},

@@ -105,3 +105,20 @@ func (p *progressWriter) finish(err error) error {
 func flush(w http.ResponseWriter) {
 	_ = http.NewResponseController(w).Flush()
 }
+
+// lazyHeaderWriter sends the 200 headers with the first byte written, so
+// that a handler can still answer with an error until then.
+type lazyHeaderWriter struct {
+	w           http.ResponseWriter
+	contentType string
+	started     bool
+}
+
+func (l *lazyHeaderWriter) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.w.Header().Set("Content-Type", l.contentType)
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(p)
+}

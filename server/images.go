@@ -26,7 +26,6 @@ type ImageBackend interface {
 	Load(ctx context.Context, r io.Reader, quiet bool, out api.Progress) error
 	Save(ctx context.Context, names []string, w io.Writer) error
 	Import(ctx context.Context, r io.Reader, opts image.ImportOptions) (digest.Digest, error)
-	Resolve(ctx context.Context, name string) (digest.Digest, error)
 }
 
 func (s *Server) imageRoutes() []route {
@@ -142,25 +141,20 @@ func (s *Server) saveImage(ctx context.Context, w http.ResponseWriter, _ *http.R
 	return s.save(ctx, w, []string{vars["name"]})
 }
 
-// save checks every name before the 200 so that an unknown image is a 404,
-// then streams the archive.
+// save streams the archive. The 200 goes out with the first byte, so a name
+// that resolves to nothing (checked before anything is written) is a 404.
 func (s *Server) save(ctx context.Context, w http.ResponseWriter, names []string) error {
 	if len(names) == 0 {
 		return errdefs.ErrInvalidArgument.WithMessage("no images specified")
 	}
-	for _, n := range names {
-		if _, err := s.backend.Images.Resolve(ctx, n); err != nil {
-			return err
-		}
-	}
-	w.Header().Set("Content-Type", "application/x-tar")
-	w.WriteHeader(http.StatusOK)
-	if err := s.backend.Images.Save(ctx, names, w); err != nil {
+	out := &lazyHeaderWriter{w: w, contentType: "application/x-tar"}
+	err := s.backend.Images.Save(ctx, names, out)
+	if err != nil && out.started {
 		// Headers are gone; breaking the stream is the only signal left.
 		s.log.Error("image save failed", "names", names, "err", err)
 		panic(http.ErrAbortHandler)
 	}
-	return nil
+	return err
 }
 
 // createImage is pull (fromImage) or import (fromSrc).

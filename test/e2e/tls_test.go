@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/test/fixture"
 )
 
 // certSet writes a CA, a server certificate for 127.0.0.1 and a client
@@ -88,6 +90,15 @@ func TestTLSVerifyRequiresClientCert(t *testing.T) {
 		r = runCLI(t, bin, host, nil, nil, "version", "--format", "{{.Server.APIVersion}}")
 		if r.Code == 0 {
 			t.Errorf("%s without TLS was served: %s", c, r)
+		}
+		// Images travel over TLS like over the socket.
+		tag := "tls/" + c + ":1"
+		archive := fixture.DockerArchive(t, fixture.Options{RepoTags: []string{tag}, Marker: c})
+		if r := runCLI(t, bin, host, archive, tlsEnv, "load"); r.Code != 0 || !strings.Contains(r.Stdout, tag) {
+			t.Errorf("%s load over TLS: %s", c, r)
+		}
+		if r := runCLI(t, bin, host, nil, tlsEnv, "images", "--format", "{{.Repository}}:{{.Tag}}", "tls/"+c); strings.TrimSpace(r.Stdout) != tag {
+			t.Errorf("%s images over TLS: %s", c, r)
 		}
 	}
 
