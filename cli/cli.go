@@ -99,7 +99,6 @@ func (c *CLI) newClient() (string, *client.Client, error) {
 	ops := []client.Opt{
 		client.WithUserAgent(fmt.Sprintf("Berth-Client/%s (%s)", Version, runtime.GOOS)),
 		client.WithAPIVersionFromEnv(),
-		client.WithAPIVersionNegotiation(),
 	}
 	if tlsOpts != nil {
 		cfg, err := tlsClientConfig(*tlsOpts)

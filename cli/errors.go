@@ -104,16 +104,6 @@ func requiresMaxArgs(n int) cobra.PositionalArgs {
 	}
 }
 
-func requiresRangeArgs(lo, hi int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) >= lo && len(args) <= hi {
-			return nil
-		}
-		return fmt.Errorf("%s: '%s' requires at least %d and at most %d %s\n\nUsage:  %s\n\nRun '%s --help' for more information",
-			cmd.Root().Name(), cmd.CommandPath(), lo, hi, plural("argument", hi), cmd.UseLine(), cmd.CommandPath())
-	}
-}
-
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) == n {

@@ -157,7 +157,7 @@ func serverVersion(sv client.ServerVersionResult) *system.VersionResponse {
 		MinAPIVersion: sv.MinAPIVersion,
 		Os:            sv.Os,
 		Arch:          sv.Arch,
-		Experimental:  sv.Experimental,
+		Experimental:  sv.Experimental, //lint:ignore SA1019 docker version still prints it
 	}
 	engine := false
 	for _, comp := range sv.Components {
@@ -183,7 +183,7 @@ func serverVersion(sv client.ServerVersionResult) *system.VersionResponse {
 				"MinAPIVersion": sv.MinAPIVersion,
 				"Os":            sv.Os,
 				"Arch":          sv.Arch,
-				"Experimental":  strconv.FormatBool(sv.Experimental),
+				"Experimental":  strconv.FormatBool(sv.Experimental), //lint:ignore SA1019 docker version still prints it
 			},
 		})
 	}

@@ -81,11 +81,11 @@ func applyChange(cfg *dockerspec.DockerOCIImageConfig, cmd instructions.Command,
 		}
 	case *instructions.CmdCommand:
 		cfg.Cmd = withShell(c.ShellDependantCmdLine, cfg.Shell)
-		cfg.ArgsEscaped = false
+		cfg.ArgsEscaped = false //lint:ignore SA1019 Docker still writes this legacy field
 		*cmdSet = *cmdSet || len(c.CmdLine) != 0
 	case *instructions.EntrypointCommand:
 		cfg.Entrypoint = withShell(c.ShellDependantCmdLine, cfg.Shell)
-		cfg.ArgsEscaped = false
+		cfg.ArgsEscaped = false //lint:ignore SA1019 Docker still writes this legacy field
 		if !*cmdSet {
 			cfg.Cmd = nil // an ENTRYPOINT resets a CMD not set by these changes
 		}

@@ -75,13 +75,6 @@ func newRecord(ls *layer.Store, id digest.Digest, c *imageConfig) (*record, erro
 	return r, nil
 }
 
-func (r *record) top() digest.Digest {
-	if len(r.chain) == 0 {
-		return ""
-	}
-	return r.chain[len(r.chain)-1]
-}
-
 func (r *record) labels() map[string]string { return r.config.Config.Labels }
 
 // createdUnix is the image's creation time in Unix seconds, 0 when unknown.

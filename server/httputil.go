@@ -2,9 +2,7 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -28,19 +26,6 @@ func boolValue(r *http.Request, key string) bool {
 		return false
 	}
 	return true
-}
-
-// intValue reads an integer query parameter, def when absent.
-func intValue(r *http.Request, key string, def int) (int, error) {
-	s := r.Form.Get(key)
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid value for %s: %q", key, s))
-	}
-	return n, nil
 }
 
 // parseForm parses the query (and form body) and its filters parameter.
