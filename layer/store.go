@@ -57,9 +57,10 @@ type Store struct {
 	log    *slog.Logger
 	syncfs bool // flush the filesystem before a layer appears (tests may skip it)
 
-	// mu guards layers and the renames into and out of sha256/.
+	// mu guards layers, rw and the renames into and out of sha256/.
 	mu     sync.Mutex
 	layers map[digest.Digest]Layer
+	rw     map[string]digest.Digest // container rw layer ID -> its parent chain ID
 }
 
 // NewStore opens (creating if needed) the layer store under root and removes
@@ -68,7 +69,7 @@ func NewStore(root string, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{root: root, log: log, syncfs: true, layers: map[digest.Digest]Layer{}}
+	s := &Store{root: root, log: log, syncfs: true, layers: map[digest.Digest]Layer{}, rw: map[string]digest.Digest{}}
 	for _, dir := range []string{root, s.layersDir(), s.tmpDir()} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("layer store: %w", err)
@@ -78,6 +79,9 @@ func NewStore(root string, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	if err := s.load(); err != nil {
+		return nil, err
+	}
+	if err := s.loadRW(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -191,6 +195,11 @@ func (s *Store) detach(chainID digest.Digest) (string, error) {
 	for _, l := range s.layers {
 		if l.Parent == chainID {
 			return "", fmt.Errorf("layer %s is the parent of %s: %w", chainID, l.ChainID, errdefs.ErrConflict)
+		}
+	}
+	for id, parent := range s.rw {
+		if parent == chainID {
+			return "", fmt.Errorf("layer %s is used by container layer %s: %w", chainID, id, errdefs.ErrConflict)
 		}
 	}
 	trash, err := os.MkdirTemp(s.tmpDir(), "remove-")

@@ -1,0 +1,151 @@
+// Package container is the container model: configuration, run state with
+// its guarded transitions, the on-disk record, and the index of containers
+// by ID and name.
+//
+// On-disk layout under the store root (<data-root>/containers):
+//
+//	<id>/config.v2.json   the whole record (Config, HostConfig, State, ...),
+//	                      replaced atomically (temp file, fsync, rename)
+//	<id>/hostname, hosts, resolv.conf   files bind-mounted into the container
+//	<id>/<id>-json.log    the json-file log, written by the container's shim
+package container
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/docker/go-units"
+	"github.com/moby/moby/api/types/container"
+	"github.com/opencontainers/go-digest"
+)
+
+// Container is one container. Its exported fields are its persistent record;
+// mu guards all of them once the container is in a Store.
+type Container struct {
+	mu sync.Mutex
+
+	ID           string
+	Name         string // with Docker's leading "/"
+	Created      time.Time
+	Path         string
+	Args         []string
+	Config       *container.Config
+	HostConfig   *container.HostConfig
+	Image        digest.Digest // image ID
+	ImageRef     string        // the image as the user named it
+	ChainID      digest.Digest // top layer of the image ("" for an empty image)
+	State        State
+	LogPath      string
+	RestartCount int
+	Runtime      string // OCI runtime name
+}
+
+// State is the run state. Status is one of Docker's container states.
+type State struct {
+	Status     container.ContainerState
+	Pid        int
+	ExitCode   int
+	Error      string
+	OOMKilled  bool
+	StartedAt  time.Time
+	FinishedAt time.Time
+	// RemovalInProgress is set while the container is being removed.
+	RemovalInProgress bool
+}
+
+// Lock and Unlock guard the container's fields.
+func (c *Container) Lock()   { c.mu.Lock() }
+func (c *Container) Unlock() { c.mu.Unlock() }
+
+// IsRunning reports whether the container has a live process (running or paused).
+func (s *State) IsRunning() bool {
+	return s.Status == container.StateRunning || s.Status == container.StatePaused
+}
+
+// CanStart checks the start transition: created or exited containers start;
+// a running one is not modified (304); one being removed is a conflict.
+func (s *State) CanStart() error {
+	switch {
+	case s.RemovalInProgress:
+		return errdefs.ErrConflict.WithMessage("container is marked for removal and cannot be started")
+	case s.Status == container.StatePaused:
+		return errdefs.ErrConflict.WithMessage("cannot start a paused container, try unpause instead")
+	case s.IsRunning():
+		return errdefs.ErrNotModified
+	}
+	return nil
+}
+
+// SetRunning records a started process.
+func (s *State) SetRunning(pid int, at time.Time) {
+	s.Status, s.Pid, s.ExitCode, s.Error, s.OOMKilled = container.StateRunning, pid, 0, "", false
+	s.StartedAt, s.FinishedAt = at, time.Time{}
+}
+
+// SetExited records the end of the process.
+func (s *State) SetExited(code int, at time.Time, oomKilled bool) {
+	s.Status, s.Pid, s.ExitCode, s.OOMKilled = container.StateExited, 0, code, oomKilled
+	s.FinishedAt = at
+}
+
+// SetStartFailed records a start that failed before the process ran, as
+// Docker does: the container keeps its state (created or exited) with the
+// error and exit code.
+func (s *State) SetStartFailed(err error, code int) {
+	s.Error, s.ExitCode = err.Error(), code
+	if s.Status != container.StateCreated {
+		s.Status = container.StateExited
+	}
+}
+
+// APIState is the State of inspect.
+func (s *State) APIState() *container.State {
+	return &container.State{
+		Status:     s.Status,
+		Running:    s.IsRunning(),
+		Paused:     s.Status == container.StatePaused,
+		Restarting: s.Status == container.StateRestarting,
+		OOMKilled:  s.OOMKilled,
+		Dead:       s.Status == container.StateDead,
+		Pid:        s.Pid,
+		ExitCode:   s.ExitCode,
+		Error:      s.Error,
+		StartedAt:  apiTime(s.StartedAt),
+		FinishedAt: apiTime(s.FinishedAt),
+	}
+}
+
+// zeroTime is how Docker shows a time that never happened.
+const zeroTime = "0001-01-01T00:00:00Z"
+
+func apiTime(t time.Time) string {
+	if t.IsZero() {
+		return zeroTime
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// StatusString is the STATUS column of `docker ps`: "Up 3 seconds",
+// "Up 2 minutes (Paused)", "Exited (0) 5 seconds ago", "Created".
+func (s *State) StatusString(now time.Time) string {
+	switch s.Status {
+	case container.StateRunning:
+		return "Up " + units.HumanDuration(now.Sub(s.StartedAt))
+	case container.StatePaused:
+		return "Up " + units.HumanDuration(now.Sub(s.StartedAt)) + " (Paused)"
+	case container.StateRestarting:
+		return fmt.Sprintf("Restarting (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(s.FinishedAt)))
+	case container.StateExited:
+		if s.FinishedAt.IsZero() {
+			return "Created"
+		}
+		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(s.FinishedAt)))
+	case container.StateRemoving:
+		return "Removal In Progress"
+	case container.StateDead:
+		return "Dead"
+	}
+	return "Created"
+}

@@ -1,0 +1,178 @@
+package layer
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	"github.com/opencontainers/go-digest"
+	"golang.org/x/sys/unix"
+)
+
+// A container's read-write layer lives under rw/<id>/:
+//
+//	parent    chain ID of the image's top layer ("" for an empty image)
+//	diff/     the overlay upper dir: what the container changed
+//	work/     overlay's work dir
+//	merged/   the mount point of the container's root filesystem
+//	empty/    a lower dir for images without layers
+//
+// Its parent cannot be removed while it exists.
+
+func (s *Store) rwRoot() string         { return filepath.Join(s.root, "rw") }
+func (s *Store) rwDir(id string) string { return filepath.Join(s.rwRoot(), id) }
+
+func (s *Store) loadRW() error {
+	if err := os.MkdirAll(s.rwRoot(), 0o700); err != nil {
+		return fmt.Errorf("layer store: %w", err)
+	}
+	entries, err := os.ReadDir(s.rwRoot())
+	if err != nil {
+		return fmt.Errorf("layer store: %w", err)
+	}
+	for _, e := range entries {
+		parent, err := os.ReadFile(filepath.Join(s.rwDir(e.Name()), "parent"))
+		if err != nil {
+			s.log.Warn("removing incomplete container layer", "id", e.Name())
+			_ = s.RemoveRW(e.Name())
+			continue
+		}
+		s.rw[e.Name()] = digest.Digest(strings.TrimSpace(string(parent)))
+	}
+	return nil
+}
+
+// CreateRW makes the read-write layer of container id on top of parent.
+func (s *Store) CreateRW(id string, parent digest.Digest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if parent != "" {
+		if _, err := s.getLocked(parent); err != nil {
+			return err
+		}
+	}
+	if _, ok := s.rw[id]; ok {
+		return fmt.Errorf("container layer %s: %w", id, errdefs.ErrAlreadyExists)
+	}
+	tmp, err := os.MkdirTemp(s.tmpDir(), "rw-")
+	if err != nil {
+		return err
+	}
+	for _, d := range []string{"diff", "work", "merged", "empty"} {
+		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
+			os.RemoveAll(tmp)
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "parent"), []byte(parent), 0o600); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, s.rwDir(id)); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	s.rw[id] = parent
+	return nil
+}
+
+// MountRW mounts the container's root filesystem (overlay of the image's
+// layers and its rw layer) and returns its path. It is a no-op when the
+// filesystem is mounted already (a daemon restart with the container running).
+func (s *Store) MountRW(id string) (string, error) {
+	s.mu.Lock()
+	parent, ok := s.rw[id]
+	var lowers []string
+	for c := parent; ok && c != ""; {
+		l, err := s.getLocked(c)
+		if err != nil {
+			s.mu.Unlock()
+			return "", err
+		}
+		lowers = append(lowers, filepath.Join(s.layerDir(c), "diff"))
+		c = l.Parent
+	}
+	s.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("container layer %s: %w", id, errdefs.ErrNotFound)
+	}
+	dir := s.rwDir(id)
+	merged := filepath.Join(dir, "merged")
+	if mounted, err := isMountPoint(merged); err != nil || mounted {
+		return merged, err
+	}
+	if len(lowers) == 0 {
+		lowers = []string{filepath.Join(dir, "empty")}
+	}
+	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", strings.Join(lowers, ":"), filepath.Join(dir, "diff"), filepath.Join(dir, "work"))
+	if len(opts) >= unix.Getpagesize() {
+		return "", fmt.Errorf("image has too many layers to mount (%d): %w", len(lowers), errdefs.ErrNotImplemented)
+	}
+	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
+		return "", fmt.Errorf("mounting container filesystem: %w", err)
+	}
+	return merged, nil
+}
+
+// UnmountRW unmounts the container's root filesystem if it is mounted.
+func (s *Store) UnmountRW(id string) error {
+	merged := filepath.Join(s.rwDir(id), "merged")
+	for {
+		err := unix.Unmount(merged, unix.MNT_DETACH)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOENT) {
+			return nil // not (or no longer) mounted
+		}
+		if err != nil {
+			return fmt.Errorf("unmounting container filesystem: %w", err)
+		}
+	}
+}
+
+// RemoveRW unmounts and deletes the container's rw layer.
+func (s *Store) RemoveRW(id string) error {
+	if err := s.UnmountRW(id); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	trash, err := os.MkdirTemp(s.tmpDir(), "rw-remove-")
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(s.rwDir(id), filepath.Join(trash, "rw")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		os.Remove(trash)
+		return err
+	}
+	delete(s.rw, id)
+	return os.RemoveAll(trash)
+}
+
+// RWDiffDir is the upper dir of the container's rw layer (its changes).
+func (s *Store) RWDiffDir(id string) string { return filepath.Join(s.rwDir(id), "diff") }
+
+// isMountPoint reports whether path is a mount point, from mountinfo.
+func isMountPoint(path string) (bool, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 4 && unescapeMount(fields[4]) == path {
+			return true, nil
+		}
+	}
+	return false, sc.Err()
+}
+
+// unescapeMount undoes mountinfo's octal escapes of space, tab, newline, backslash.
+func unescapeMount(s string) string {
+	r := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`)
+	return r.Replace(s)
+}
