@@ -10,7 +10,11 @@
 // Layout: cli.go (the CLI value and Run), root.go (command tree and help),
 // errors.go (exit codes, argument checks), flags.go (global options, daemon
 // host, TLS), format.go (templates, tables, human units), jsonstream.go (the
-// daemon's JSON progress stream), and one file per command.
+// daemon's JSON progress stream), and one file per command. The container
+// commands share container_opts.go and container_parse.go (the create/run
+// flags and how they become the create request), container_stream.go (the
+// hijacked attach/exec streams) and container_signals.go (--sig-proxy and
+// tty resizing).
 package cli
 
 import (

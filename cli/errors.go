@@ -120,3 +120,13 @@ func plural(word string, n int) string {
 	}
 	return word + "s"
 }
+
+func requiresRangeArgs(minArgs, maxArgs int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) >= minArgs && len(args) <= maxArgs {
+			return nil
+		}
+		return fmt.Errorf("%s: '%s' requires at least %d and at most %d %s\n\nUsage:  %s\n\nRun '%s --help' for more information",
+			cmd.Root().Name(), cmd.CommandPath(), minArgs, maxArgs, plural("argument", maxArgs), cmd.UseLine(), cmd.CommandPath())
+	}
+}

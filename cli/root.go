@@ -47,6 +47,7 @@ func NewRootCommand(c *CLI) *cobra.Command {
 
 	root.AddCommand(
 		// management commands
+		newContainerCommand(c),
 		newImageCommand(c),
 		newSystemCommand(c),
 		// top-level shortcuts, as docker's
@@ -61,6 +62,7 @@ func NewRootCommand(c *CLI) *cobra.Command {
 		newSaveCommand(c),
 		newTagCommand(c),
 	)
+	root.AddCommand(containerShortcuts(c)...)
 	disableFlagsInUseLine(root)
 	return root
 }

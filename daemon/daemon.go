@@ -14,7 +14,6 @@ import (
 	"github.com/berth/berth/events"
 	"github.com/berth/berth/image"
 	"github.com/berth/berth/layer"
-	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/volume"
 )
 
@@ -32,6 +31,7 @@ type Daemon struct {
 	id      string
 	started time.Time
 	images  *image.Service
+	ctrs    *Containers
 	layers  *layer.Store
 	bus     *events.Bus
 	log     *slog.Logger
@@ -41,8 +41,8 @@ type Daemon struct {
 }
 
 // New returns the daemon over its services. id is the engine's persistent ID.
-func New(cfg *config.Config, id string, images *image.Service, layers *layer.Store, bus *events.Bus, log *slog.Logger) *Daemon {
-	d := &Daemon{cfg: cfg, id: id, started: time.Now(), images: images, layers: layers, bus: bus, log: log}
+func New(cfg *config.Config, id string, images *image.Service, ctrs *Containers, layers *layer.Store, bus *events.Bus, log *slog.Logger) *Daemon {
+	d := &Daemon{cfg: cfg, id: id, started: time.Now(), images: images, ctrs: ctrs, layers: layers, bus: bus, log: log}
 	d.defaultRuntime = sync.OnceValue(func() runtimeVersion { return probeRuntime(cfg.Runtimes[cfg.DefaultRuntime].Path) })
 	return d
 }
@@ -61,11 +61,18 @@ func (d *Daemon) DiskUsage(ctx context.Context) (api.DiskUsage, error) {
 	if err != nil {
 		return api.DiskUsage{}, err
 	}
-	// No containers exist yet, so no image is in use.
-	for i := range imgs {
-		imgs[i].Containers = 0
+	ctrs, err := d.ctrs.List(ctx, ListOptions{All: true})
+	if err != nil {
+		return api.DiskUsage{}, err
 	}
-	du := api.DiskUsage{Images: imgs, Containers: []container.Summary{}, Volumes: []*volume.Volume{}}
+	users := map[string]int64{}
+	for _, c := range ctrs {
+		users[c.ImageID]++
+	}
+	for i := range imgs {
+		imgs[i].Containers = users[imgs[i].ID]
+	}
+	du := api.DiskUsage{Images: imgs, Containers: ctrs, Volumes: []*volume.Volume{}}
 	for _, l := range layers {
 		du.LayersSize += l.Size
 	}

@@ -32,7 +32,12 @@ func newTestDaemon(t *testing.T) (*Daemon, *config.Config) {
 		t.Fatal(err)
 	}
 	cfg := &config.Config{DataRoot: root, DefaultRuntime: "runc", Runtimes: map[string]config.Runtime{"runc": {Path: "runc"}}, LiveRestore: true}
-	return New(cfg, "test-id", images, layers, bus, log), cfg
+	cfg.ExecRoot = filepath.Join(root, "exec")
+	ctrs, err := NewContainers(cfg, images, layers, bus, ContainersOptions{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(cfg, "test-id", images, ctrs, layers, bus, log), cfg
 }
 
 func TestLockRefusesSecondDaemon(t *testing.T) {

@@ -53,8 +53,13 @@ func (d *Daemon) Info(ctx context.Context) (system.Info, error) {
 		runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: rt.Path, Args: rt.Args}}
 	}
 	osName, osVersion := osRelease()
+	total, running, paused := d.ctrs.Count()
 	info := system.Info{
 		ID:                 d.id,
+		Containers:         total,
+		ContainersRunning:  running,
+		ContainersPaused:   paused,
+		ContainersStopped:  total - running - paused,
 		Images:             d.images.Count(),
 		Driver:             "overlay2",
 		DriverStatus:       [][2]string{{"Backing Filesystem", backingFS(d.cfg.DataRoot)}, {"Supports d_type", "true"}, {"Using metacopy", "false"}, {"Native Overlay Diff", "true"}, {"userxattr", "false"}},

@@ -39,8 +39,13 @@ func newAPI(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	cfg := &config.Config{DataRoot: root, DefaultRuntime: "runc", Runtimes: map[string]config.Runtime{"runc": {Path: "runc"}}}
-	d := daemon.New(cfg, "id", images, layers, bus, log)
-	srv := httptest.NewServer(New(Backends{System: d, Images: images}, "test", log))
+	cfg.ExecRoot = filepath.Join(root, "exec")
+	ctrs, err := daemon.NewContainers(cfg, images, layers, bus, daemon.ContainersOptions{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := daemon.New(cfg, "id", images, ctrs, layers, bus, log)
+	srv := httptest.NewServer(New(Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs}, "test", log))
 	t.Cleanup(srv.Close)
 	return srv
 }

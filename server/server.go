@@ -17,8 +17,10 @@ import (
 
 // Backends are the services the API routes call.
 type Backends struct {
-	System SystemBackend
-	Images ImageBackend
+	System     SystemBackend
+	Images     ImageBackend
+	Containers ContainerBackend
+	Exec       ExecBackend
 }
 
 // Server is the API's http.Handler.
@@ -33,7 +35,7 @@ type Server struct {
 // New returns the API handler over the given backends.
 func New(b Backends, engineVersion string, log *slog.Logger) *Server {
 	s := &Server{backend: b, log: log, serverHeader: fmt.Sprintf("Berth/%s (%s)", engineVersion, runtime.GOOS)}
-	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes()} {
+	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes(), s.containerRoutes(), s.execRoutes()} {
 		for _, r := range table {
 			s.routes = append(s.routes, compile(r))
 		}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -52,8 +53,14 @@ func run(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	d := daemon.New(cfg, id, images, layers, bus, log)
-	api := server.New(server.Backends{System: d, Images: images}, daemon.Version, log.With("component", "api"))
+	ctrs, err := daemon.NewContainers(cfg, images, layers, bus, daemon.ContainersOptions{
+		ShimPath: helperPath("berth-shim"), InitPath: initPath(cfg.InitPath),
+	}, log.With("component", "containers"))
+	if err != nil {
+		return err
+	}
+	d := daemon.New(cfg, id, images, ctrs, layers, bus, log)
+	api := server.New(server.Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs}, daemon.Version, log.With("component", "api"))
 
 	listeners, err := listen(cfg, log)
 	if err != nil {
@@ -85,8 +92,37 @@ func run(cfg *config.Config) error {
 	if err := srv.Shutdown(ctx); err != nil {
 		srv.Close()
 	}
+	ctrs.Shutdown(ctx)
 	removeUnixSockets(cfg.Hosts)
 	return nil
+}
+
+// helperPath finds a helper binary next to berthd's own executable, then on PATH.
+func helperPath(name string) string {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	return name
+}
+
+// initPath is the init binary for --init: the configured one, else Debian's
+// static tini, else tini.
+func initPath(configured string) string {
+	if configured != "" {
+		return configured
+	}
+	for _, name := range []string{"tini-static", "tini", "docker-init"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return "/usr/bin/tini-static"
 }
 
 func listen(cfg *config.Config, log *slog.Logger) ([]net.Listener, error) {

@@ -48,6 +48,7 @@ type Config struct {
 	InsecureRegistries []string           `json:"insecure-registries,omitempty"`
 	RegistryMirrors    []string           `json:"registry-mirrors,omitempty"`
 	LiveRestore        bool               `json:"live-restore"`
+	InitPath           string             `json:"init-path,omitempty"`
 	TLS                *bool              `json:"tls,omitempty"` // nil: not said either way
 	TLSVerify          bool               `json:"tlsverify,omitempty"`
 	TLSCACert          string             `json:"tlscacert,omitempty"`
@@ -78,6 +79,7 @@ func (c *Config) Flags(fs *pflag.FlagSet, addRuntimes *[]string) {
 	fs.StringArrayVar(&c.InsecureRegistries, "insecure-registry", nil, "Enable insecure registry communication")
 	fs.StringArrayVar(&c.RegistryMirrors, "registry-mirror", nil, "Preferred registry mirror")
 	fs.BoolVar(&c.LiveRestore, "live-restore", true, "Keep containers running while the daemon is down")
+	fs.StringVar(&c.InitPath, "init-path", "", "Path to the init binary for --init (default: tini-static, then tini, from PATH)")
 	fs.Bool("tls", false, "Use TLS; implied by --tlsverify. --tls=false allows plain TCP on non-loopback addresses")
 	fs.BoolVar(&c.TLSVerify, "tlsverify", false, "Use TLS and verify the remote (client certificates required)")
 	fs.StringVar(&c.TLSCACert, "tlscacert", "", "Trust certs signed only by this CA")
@@ -91,7 +93,7 @@ var flagKeys = map[string]string{
 	"log-level": "log-level", "debug": "debug", "group": "group", "label": "labels",
 	"default-runtime": "default-runtime", "add-runtime": "runtimes", "bridge": "bridge", "bip": "bip",
 	"iptables": "iptables", "insecure-registry": "insecure-registries", "registry-mirror": "registry-mirrors",
-	"live-restore": "live-restore", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
+	"live-restore": "live-restore", "init-path": "init-path", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
 	"tlscert": "tlscert", "tlskey": "tlskey",
 }
 

@@ -68,7 +68,13 @@ type daemon struct {
 func startDaemon(t testing.TB, extra ...string) *daemon {
 	t.Helper()
 	testenv.RequireRoot(t)
-	dir := t.TempDir()
+	// A short exec root: shim sockets live below it, and unix socket paths
+	// are limited to 107 bytes.
+	dir, err := os.MkdirTemp("", "be-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	d := &daemon{t: t, dir: dir, DataRoot: filepath.Join(dir, "data"), ExecRoot: filepath.Join(dir, "exec"), Socket: filepath.Join(dir, "berth.sock")}
 	d.Host = "unix://" + d.Socket
 	if err := os.WriteFile(filepath.Join(dir, "daemon.json"), []byte("{}"), 0o644); err != nil {

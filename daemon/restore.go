@@ -1,0 +1,62 @@
+package daemon
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"github.com/berth/berth/container"
+	"github.com/berth/berth/runtime/shim"
+	containertypes "github.com/moby/moby/api/types/container"
+)
+
+// restore reconnects to the shims of containers that were running when the
+// daemon stopped. A container whose shim is gone ended while the daemon was
+// down: its exit file has the code and time; without one (the exec root did
+// not survive a reboot, or the shim was killed) it exited with 255.
+func (cs *Containers) restore() {
+	for _, c := range cs.store.List() {
+		c.Lock()
+		running := c.State.IsRunning()
+		c.Unlock()
+		if running {
+			cs.restoreRunning(c)
+			continue
+		}
+		c.Lock()
+		if c.State.RemovalInProgress {
+			c.Unlock()
+			_ = cs.remove(c, true)
+			continue
+		}
+		c.Unlock()
+	}
+}
+
+func (cs *Containers) restoreRunning(c *container.Container) {
+	dir := cs.stateDir(c.ID)
+	if client, err := shim.Connect(dir); err == nil {
+		if st, err := client.State(context.Background()); err == nil && st.Status != "stopped" {
+			lc := &liveContainer{shim: client, exited: make(chan struct{})}
+			cs.mu.Lock()
+			cs.live[c.ID] = lc
+			cs.mu.Unlock()
+			c.Lock()
+			c.State.Pid = st.Pid
+			if st.Status == "paused" {
+				c.State.Status = containertypes.StatePaused
+			}
+			_ = cs.store.Save(c)
+			c.Unlock()
+			cs.log.Info("reconnected to running container", "container", c.ID, "pid", st.Pid)
+			go cs.monitor(c, lc)
+			return
+		}
+	}
+	exit, ok, _ := shim.ReadExit(filepath.Join(dir, "exit.json"))
+	if !ok {
+		exit = shim.Exit{ExitCode: 255, ExitedAt: time.Now().UTC()}
+	}
+	cs.log.Info("container exited while the daemon was down", "container", c.ID, "exitCode", exit.ExitCode)
+	cs.recordExit(c, exit)
+}

@@ -1,0 +1,330 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/berth/berth/container"
+	"github.com/berth/berth/runtime/shim"
+	"github.com/berth/berth/runtime/spec"
+	"github.com/containerd/errdefs"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/docker/go-units"
+	eventtypes "github.com/moby/moby/api/types/events"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// liveContainer is what the daemon holds for a container whose shim runs.
+type liveContainer struct {
+	shim   *shim.Client
+	exited chan struct{} // closed once the exit is recorded
+}
+
+// stateDir is where a running container's bundle, shim socket and exit
+// file live (under the exec root: gone after a reboot).
+func (cs *Containers) stateDir(id string) string {
+	return filepath.Join(cs.cfg.ExecRoot, "c", id) // short: the shim socket path must fit in 107 bytes
+}
+
+// Start runs a created or exited container, as POST /containers/{id}/start.
+func (cs *Containers) Start(ctx context.Context, ref string) error {
+	c, err := cs.store.Get(ref)
+	if err != nil {
+		return err
+	}
+	c.Lock()
+	if err := c.State.CanStart(); err != nil {
+		c.Unlock()
+		return err
+	}
+	err = cs.startLocked(ctx, c)
+	if err == nil {
+		c.Unlock()
+		return nil
+	}
+	// As Docker: the failed start counts as an exit for waiters (docker run
+	// waits with next-exit), attached clients are released, and an
+	// auto-remove container goes.
+	code := exitCodeOf(err)
+	c.State.SetStartFailed(err, code)
+	_ = cs.store.Save(c)
+	autoRemove := c.HostConfig.AutoRemove
+	c.Unlock()
+	cs.dropPendingAttaches(c.ID)
+	cs.notify(c.ID, waitNextExit, code)
+	if autoRemove {
+		_ = cs.remove(c, true)
+	}
+	return err
+}
+
+// startLocked mounts the rootfs, writes the bundle, launches the shim and
+// starts the process. On failure it undoes what it did. c is locked.
+func (cs *Containers) startLocked(ctx context.Context, c *container.Container) (err error) {
+	var undo []func()
+	defer func() {
+		if err != nil {
+			for _, f := range undo {
+				f()
+			}
+		}
+	}()
+	rootfs, err := cs.layers.MountRW(c.ID)
+	if err != nil {
+		return err
+	}
+	undo = append(undo, func() { _ = cs.layers.UnmountRW(c.ID) })
+	if wd := c.Config.WorkingDir; wd != "" {
+		// Docker creates a missing working directory; resolve it inside the
+		// rootfs so a symlink in the image cannot point it elsewhere.
+		if err := pathrs.MkdirAll(rootfs, wd, 0o755); err != nil {
+			return fmt.Errorf("creating working directory %s: %w", wd, err)
+		}
+	}
+	etc, err := cs.writeEtcFiles(c)
+	if err != nil {
+		return err
+	}
+	dir := cs.stateDir(c.ID)
+	if len(dir)+len("/shim.sock") > 107 {
+		return fmt.Errorf("exec root %s is too long: the shim socket path must fit in 107 bytes", cs.cfg.ExecRoot)
+	}
+	_ = os.RemoveAll(dir) // leftovers of an earlier run
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	undo = append(undo, func() { _ = os.RemoveAll(dir) })
+	s, err := spec.Generate(spec.Options{
+		ID: c.ID, Rootfs: rootfs, Config: c.Config, HostConfig: c.HostConfig, Hostname: c.Config.Hostname,
+		EtcFiles: etc, CgroupsPath: "/berth/" + c.ID, InitPath: cs.initFor(c), NetNSPath: cs.netNSPath(c),
+	})
+	if err != nil {
+		return err
+	}
+	s.Root.Path = rootfs
+	clampOOMScoreAdj(s.Process)
+	if err := writeJSON(filepath.Join(dir, "config.json"), s); err != nil {
+		return err
+	}
+	rt := cs.cfg.Runtimes[c.Runtime]
+	runtimePath, err := exec.LookPath(rt.Path)
+	if err != nil {
+		return fmt.Errorf("OCI runtime %q: %w", c.Runtime, err)
+	}
+	opts := shim.Options{
+		Runtime: runtimePath, RuntimeArgs: rt.Args, RuntimeRoot: filepath.Join(cs.cfg.ExecRoot, "runtime", c.Runtime),
+		Bundle: dir, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
+		ExitFile: filepath.Join(dir, "exit.json"),
+		Log:      logOptions(c),
+	}
+	if err := shim.Launch(ctx, cs.shimPath, c.ID, dir, opts); err != nil {
+		return runtimeError(err)
+	}
+	client, err := shim.Connect(dir)
+	if err != nil {
+		return err
+	}
+	undo = append(undo, func() { _ = client.Kill(context.Background(), 9, true) })
+	lc := &liveContainer{shim: client, exited: make(chan struct{})}
+	cs.mu.Lock()
+	cs.live[c.ID] = lc
+	cs.mu.Unlock()
+	undo = append(undo, func() { cs.mu.Lock(); delete(cs.live, c.ID); cs.mu.Unlock() })
+	cs.connectPendingAttaches(c.ID, client)
+	if err := client.Start(ctx); err != nil {
+		return runtimeError(err)
+	}
+	st, err := client.State(ctx)
+	if err != nil {
+		return err
+	}
+	c.State.SetRunning(st.Pid, time.Now().UTC())
+	if err := cs.store.Save(c); err != nil {
+		return err
+	}
+	go cs.monitor(c, lc)
+	cs.publishLocked(c, eventtypes.ActionStart, nil)
+	return nil
+}
+
+// runtimeError words a runtime failure as Docker does; the docker CLI
+// picks its exit code (127, 126) from this text.
+func runtimeError(err error) error {
+	return errdefs.ErrInvalidArgument.WithMessage("failed to create task for container: OCI runtime create failed: " + err.Error() + ": unknown")
+}
+
+// exitCodeOf is the exit code Docker records for a failed start.
+func exitCodeOf(err error) int {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+		return 127
+	case strings.Contains(msg, "permission denied"):
+		return 126
+	}
+	return 128
+}
+
+// monitor waits for the container's process to end and records it.
+func (cs *Containers) monitor(c *container.Container, lc *liveContainer) {
+	exit, err := lc.shim.Wait(context.Background())
+	if err != nil {
+		// The shim is gone without telling: trust its exit file, if any.
+		var ok bool
+		exit, ok, _ = shim.ReadExit(filepath.Join(cs.stateDir(c.ID), "exit.json"))
+		if !ok {
+			exit = shim.Exit{ExitCode: 255, ExitedAt: time.Now().UTC()}
+		}
+	}
+	cs.recordExit(c, exit)
+	close(lc.exited)
+}
+
+// recordExit marks c exited, cleans up its run state and wakes waiters;
+// an auto-remove container is removed.
+func (cs *Containers) recordExit(c *container.Container, exit shim.Exit) {
+	c.Lock()
+	c.State.SetExited(exit.ExitCode, exit.ExitedAt, exit.OOMKilled)
+	if err := cs.store.Save(c); err != nil {
+		cs.log.Error("saving container state", "container", c.ID, "err", err)
+	}
+	if err := cs.layers.UnmountRW(c.ID); err != nil {
+		cs.log.Warn("unmounting container filesystem", "container", c.ID, "err", err)
+	}
+	_ = os.RemoveAll(cs.stateDir(c.ID))
+	autoRemove := c.HostConfig.AutoRemove
+	cs.publishLocked(c, eventtypes.ActionDie, map[string]string{"exitCode": fmt.Sprint(exit.ExitCode)})
+	c.Unlock()
+	cs.mu.Lock()
+	delete(cs.live, c.ID)
+	cs.mu.Unlock()
+	cs.notify(c.ID, waitNextExit, exit.ExitCode)
+	if autoRemove {
+		if err := cs.remove(c, false); err != nil {
+			cs.log.Error("auto-removing container", "container", c.ID, "err", err)
+		}
+	}
+}
+
+// writeEtcFiles writes hostname, hosts and resolv.conf for the container.
+func (cs *Containers) writeEtcFiles(c *container.Container) (map[string]string, error) {
+	dir := cs.store.Dir(c.ID)
+	hostname := c.Config.Hostname
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+	files := map[string]string{
+		"/etc/hostname":    hostname + "\n",
+		"/etc/hosts":       hosts,
+		"/etc/resolv.conf": resolvConf(),
+	}
+	out := map[string]string{}
+	for target, content := range files {
+		path := filepath.Join(dir, filepath.Base(target))
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			return nil, err
+		}
+		out[target] = path
+	}
+	return out, nil
+}
+
+// resolvConf is the host's resolv.conf without loopback nameservers (they
+// are unreachable from the container), falling back to public resolvers
+// as Docker does.
+func resolvConf() string {
+	b, _ := os.ReadFile("/etc/resolv.conf")
+	var lines []string
+	servers := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 2 && fields[0] == "nameserver" {
+			if strings.HasPrefix(fields[1], "127.") || fields[1] == "::1" {
+				continue
+			}
+			servers++
+		}
+		lines = append(lines, line)
+	}
+	out := strings.TrimRight(strings.Join(lines, "\n"), "\n") + "\n"
+	if servers == 0 {
+		out += "nameserver 8.8.8.8\nnameserver 8.8.4.4\n"
+	}
+	return out
+}
+
+func (cs *Containers) initFor(c *container.Container) string {
+	if c.HostConfig.Init != nil && *c.HostConfig.Init {
+		return cs.initPath
+	}
+	return ""
+}
+
+// netNSPath is the network namespace to join: the host's for host mode.
+// Other modes get a new namespace with loopback only until networking lands.
+func (cs *Containers) netNSPath(c *container.Container) string {
+	if c.HostConfig.NetworkMode.IsHost() {
+		return "/proc/1/ns/net"
+	}
+	return ""
+}
+
+func logOptions(c *container.Container) shim.LogOptions {
+	if c.LogPath == "" {
+		return shim.LogOptions{Driver: "none"}
+	}
+	maxSize, maxFiles := int64(10<<20), 3 // rotation on by default
+	if v, ok := c.HostConfig.LogConfig.Config["max-size"]; ok {
+		if n, err := parseSize(v); err == nil {
+			maxSize = n
+		}
+	}
+	if v, ok := c.HostConfig.LogConfig.Config["max-file"]; ok {
+		fmt.Sscanf(v, "%d", &maxFiles)
+	}
+	return shim.LogOptions{Driver: "json-file", Path: c.LogPath, MaxSize: maxSize, MaxFiles: maxFiles}
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b, 0o600)
+}
+
+// publishLocked is publish for a caller holding c's lock.
+func (cs *Containers) publishLocked(c *container.Container, action eventtypes.Action, extra map[string]string) {
+	attrs := map[string]string{"name": strings.TrimPrefix(c.Name, "/"), "image": c.ImageRef}
+	for k, v := range c.Config.Labels {
+		attrs[k] = v
+	}
+	for k, v := range extra {
+		attrs[k] = v
+	}
+	cs.bus.Publish(eventtypes.ContainerEventType, action, c.ID, attrs)
+}
+
+func parseSize(s string) (int64, error) { return units.RAMInBytes(s) }
+
+// clampOOMScoreAdj raises a requested oom_score_adj below berthd's own to
+// berthd's: lowering it needs CAP_SYS_RESOURCE, which some hosts (this VM)
+// do not grant, and runc would fail the start.
+func clampOOMScoreAdj(p *specs.Process) {
+	if p == nil || p.OOMScoreAdj == nil {
+		return
+	}
+	b, err := os.ReadFile("/proc/self/oom_score_adj")
+	if err != nil {
+		return
+	}
+	own, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err == nil && *p.OOMScoreAdj < own {
+		*p.OOMScoreAdj = own
+	}
+}

@@ -1,0 +1,127 @@
+package logs
+
+import (
+	"context"
+	"os"
+	"syscall"
+	"time"
+)
+
+// follow yields lines as they are written to cur (nil: the log does not
+// exist yet) and to the files that replace it at each rotation.
+func (r *reader) follow(ctx context.Context, cur *os.File) error {
+	defer func() {
+		if cur != nil {
+			cur.Close()
+		}
+	}()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	done, final := r.opts.Done, false
+	for {
+		next, err := r.successor(cur)
+		if err != nil {
+			return err
+		}
+		if cur != nil {
+			if err := r.drainFollowed(cur); err != nil {
+				return err
+			}
+		}
+		if next != nil {
+			if cur != nil {
+				cur.Close()
+			}
+			cur = next
+			if err := r.sc.reset(cur, 0); err != nil {
+				return err
+			}
+			continue
+		}
+		if final || r.pastUntil() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-done:
+			final, done = true, nil // one more pass reads what was written last
+		case <-tick.C:
+		}
+	}
+}
+
+func (r *reader) pastUntil() bool {
+	return !r.opts.Until.IsZero() && time.Now().After(r.opts.Until)
+}
+
+// drainFollowed is drain for the followed file, which someone may have
+// truncated: then it reads again from the start.
+func (r *reader) drainFollowed(cur *os.File) error {
+	if fi, err := cur.Stat(); err == nil && fi.Size() < r.sc.off {
+		if err := r.sc.reset(cur, 0); err != nil {
+			return err
+		}
+	}
+	return r.drain()
+}
+
+// successor returns the file written after cur once cur was rotated away
+// (nil while cur is still the log, or its successor is not there yet).
+// Called before cur is drained: once rotated, cur gets no more lines.
+//
+// Rotation moves files to higher numbers only, so if cur is <path>.k
+// both before and after <path>.k-1 (or <path> for k = 1) is opened, the
+// file opened is the one written after cur.
+func (r *reader) successor(cur *os.File) (*os.File, error) {
+	if cur != nil && sameFile(cur, r.path) {
+		return nil, nil
+	}
+	if cur == nil || isDeleted(cur) {
+		return r.oldest() // nothing read yet, or cur was rotated out
+	}
+	nums, err := rotatedNums(r.path)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range nums {
+		name := rotatedName(r.path, k)
+		if !sameFile(cur, name) {
+			continue
+		}
+		next := r.path
+		if k > 1 {
+			next = rotatedName(r.path, k-1)
+		}
+		f, err := os.Open(next)
+		if err != nil {
+			return nil, nil // not renamed into place yet
+		}
+		if sameFile(cur, name) {
+			return f, nil
+		}
+		f.Close()
+		return nil, nil
+	}
+	return nil, nil // cur is being renamed: look again later
+}
+
+// oldest opens the oldest file of the log, if any.
+func (r *reader) oldest() (*os.File, error) {
+	files, err := openFiles(r.path)
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	closeFiles(files[1:])
+	return files[0].File, nil
+}
+
+// isDeleted says whether f has no name left (a rotation dropped it).
+func isDeleted(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Nlink == 0
+}

@@ -1,0 +1,86 @@
+package server
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// oomCounter tells whether the kernel's OOM killer killed a process of the
+// container: it reads the oom_kill count of the container's memory cgroup
+// (memory.oom_control with cgroup v1, memory.events with v2) at create and
+// again before the runtime deletes the cgroup.
+type oomCounter struct {
+	file string
+	base int
+}
+
+// newOOMCounter finds the memory cgroup of pid; nil if it has none.
+func newOOMCounter(pid int) *oomCounter {
+	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "cgroup"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var v2 string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// hierarchy-ID:controllers:path
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if hasController(parts[1], "memory") {
+			return newCounter(filepath.Join("/sys/fs/cgroup/memory", parts[2], "memory.oom_control"))
+		}
+		if parts[0] == "0" {
+			v2 = parts[2]
+		}
+	}
+	if v2 != "" {
+		return newCounter(filepath.Join("/sys/fs/cgroup", v2, "memory.events"))
+	}
+	return nil
+}
+
+func hasController(list, name string) bool {
+	for _, c := range strings.Split(list, ",") {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+func newCounter(file string) *oomCounter {
+	n, ok := readOOMKills(file)
+	if !ok {
+		return nil
+	}
+	return &oomCounter{file: file, base: n}
+}
+
+// killed says whether the count grew since create.
+func (o *oomCounter) killed() bool {
+	if o == nil {
+		return false
+	}
+	n, ok := readOOMKills(o.file)
+	return ok && n > o.base
+}
+
+func readOOMKills(file string) (int, bool) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			return n, err == nil
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,324 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth/berth/test/fixture"
+)
+
+// busybox loads the busybox fixture as "bb:1" into d.
+func busybox(t *testing.T, d *daemon) string {
+	t.Helper()
+	loadFixture(t, d, "docker", fixture.Options{RepoTags: []string{"bb:1"}})
+	return "bb:1"
+}
+
+func TestRunOutputAndExitCodes(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	for _, c := range clients {
+		t.Run(c, func(t *testing.T) {
+			r := d.cli(c, "run", "--rm", img, "echo", "hello from berth")
+			if r.Code != 0 || r.Stdout != "hello from berth\n" {
+				t.Errorf("run echo: %s", r)
+			}
+			r = d.cli(c, "run", "--rm", img, "sh", "-c", "echo out; echo err >&2; exit 3")
+			if r.Code != 3 || r.Stdout != "out\n" || !strings.Contains(r.Stderr, "err\n") {
+				t.Errorf("run exit 3: %s", r)
+			}
+			r = d.cli(c, "run", "--rm", img, "nonexistent-cmd")
+			if r.Code != 127 || !strings.Contains(r.Stderr, "executable file not found") {
+				t.Errorf("run missing command: %s", r)
+			}
+			r = d.cli(c, "run", "--rm", "-e", "GREETING=hi", "-w", "/tmp", img, "sh", "-c", `echo "$GREETING $(pwd) $(hostname | wc -c)"`)
+			if r.Code != 0 || r.Stdout != "hi /tmp 13\n" {
+				t.Errorf("env, workdir, hostname: %s", r)
+			}
+			r = d.cliIn(c, []byte("piped stdin\n"), "run", "--rm", "-i", img, "cat")
+			if r.Code != 0 || r.Stdout != "piped stdin\n" {
+				t.Errorf("run -i: %s", r)
+			}
+			if ls := must(t, d.cli(c, "ps", "-aq")); strings.TrimSpace(ls) != "" {
+				t.Errorf("--rm left containers: %q", ls)
+			}
+		})
+	}
+}
+
+func TestDetachedLifecycle(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	for _, c := range clients {
+		t.Run(c, func(t *testing.T) {
+			name := "life-" + c
+			id := strings.TrimSpace(must(t, d.cli(c, "run", "-d", "--name", name, img, "sh", "-c", "trap 'echo got TERM; exit 0' TERM; echo started; while true; do sleep 0.1; done")))
+			if len(id) != 64 {
+				t.Fatalf("run -d printed %q", id)
+			}
+			waitFor(t, func() bool { return strings.Contains(d.cli(c, "logs", name).Stdout, "started") })
+			ps := must(t, d.cli(c, "ps", "--format", "{{.Names}} {{.Status}} {{.Image}}", "--filter", "name="+name))
+			if !strings.HasPrefix(ps, name+" Up ") || !strings.HasSuffix(strings.TrimSpace(ps), img) {
+				t.Errorf("ps: %q", ps)
+			}
+			if r := d.cli(c, "start", name); r.Code != 0 {
+				t.Errorf("start of a running container: %s", r)
+			}
+			if r := d.cli(c, "rm", name); r.Code == 0 || !strings.Contains(r.Stderr, "You cannot remove a running container") {
+				t.Errorf("rm running: %s", r)
+			}
+			top := must(t, d.cli(c, "top", name))
+			if !strings.Contains(top, "PID") || !strings.Contains(top, "sleep") {
+				t.Errorf("top: %q", top)
+			}
+			must(t, d.cli(c, "pause", name))
+			if st := inspectField(t, d, c, name, "{{.State.Status}}"); st != "paused" {
+				t.Errorf("after pause: %s", st)
+			}
+			must(t, d.cli(c, "unpause", name))
+			must(t, d.cli(c, "rename", name, name+"-x"))
+			name += "-x"
+			must(t, d.cli(c, "stop", name))
+			if out := must(t, d.cli(c, "logs", name)); !strings.Contains(out, "got TERM") {
+				t.Errorf("stop did not deliver SIGTERM: %q", out)
+			}
+			if code := inspectField(t, d, c, name, "{{.State.Status}} {{.State.ExitCode}}"); code != "exited 0" {
+				t.Errorf("after stop: %s", code)
+			}
+			if r := d.cli(c, "stop", name); r.Code != 0 {
+				t.Errorf("stop of a stopped container: %s", r)
+			}
+			must(t, d.cli(c, "rm", name))
+			if r := d.cli(c, "inspect", name); r.Code == 0 || !strings.Contains(r.Stderr, "No such") {
+				t.Errorf("inspect after rm: %s", r)
+			}
+		})
+	}
+}
+
+func TestKillWaitAndExitCodes(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	for _, c := range clients {
+		t.Run(c, func(t *testing.T) {
+			name := "kill-" + c
+			must(t, d.cli(c, "run", "-d", "--name", name, img, "sleep", "1000"))
+			if r := d.cli(c, "kill", "-s", "NOPE", name); r.Code == 0 || !strings.Contains(r.Stderr, "Invalid signal") {
+				t.Errorf("kill bad signal: %s", r)
+			}
+			must(t, d.cli(c, "kill", "-s", "KILL", name))
+			out := must(t, d.cli(c, "wait", name))
+			if strings.TrimSpace(out) != "137" {
+				t.Errorf("wait after SIGKILL: %q", out)
+			}
+			var inspect []map[string]any
+			if err := json.Unmarshal([]byte(must(t, d.cli(c, "inspect", name))), &inspect); err != nil {
+				t.Fatal(err)
+			}
+			st := inspect[0]["State"].(map[string]any)
+			if st["ExitCode"] != float64(137) || st["Running"] != false || st["FinishedAt"] == "0001-01-01T00:00:00Z" {
+				t.Errorf("state after kill: %v", st)
+			}
+			if inspect[0]["Path"] != "sleep" || inspect[0]["Name"] != "/"+name {
+				t.Errorf("inspect: %v %v", inspect[0]["Path"], inspect[0]["Name"])
+			}
+			must(t, d.cli(c, "rm", name))
+		})
+	}
+}
+
+func TestCreateErrors(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	r := d.docker("run", "--rm", "nonexistent/image:1", "true")
+	if r.Code != 125 || !strings.Contains(r.Stderr, "nonexistent/image:1") {
+		t.Errorf("run unknown image: %s", r)
+	}
+	must(t, d.docker("create", "--name", "taken", img, "true"))
+	r = d.docker("create", "--name", "taken", img, "true")
+	if r.Code == 0 || !strings.Contains(r.Stderr, `The container name "/taken" is already in use`) {
+		t.Errorf("name conflict: %s", r)
+	}
+	r = d.docker("run", "--rm", "-v", "/tmp:/x", img, "true")
+	if r.Code != 125 || !strings.Contains(r.Stderr, "not supported by Berth yet") {
+		t.Errorf("unsupported option: %s", r)
+	}
+	must(t, d.docker("rm", "taken"))
+}
+
+// TestLiveRestore kills berthd with SIGKILL while a container writes a line
+// every 50 ms, starts it again and checks that the container kept running
+// and that no line was lost; a container that exits while berthd is down
+// shows its exit code afterwards.
+func TestLiveRestore(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	must(t, d.docker("run", "-d", "--name", "counter", img, "sh", "-c", "i=0; while [ $i -lt 60 ]; do echo line $i; i=$((i+1)); sleep 0.05; done; exit 4"))
+	must(t, d.docker("run", "-d", "--name", "sleeper", img, "sleep", "1000"))
+	must(t, d.docker("run", "-d", "--name", "quitter", img, "sh", "-c", "sleep 1; exit 7"))
+	time.Sleep(500 * time.Millisecond)
+	d.kill()
+	time.Sleep(2 * time.Second)
+	d.start()
+	if st := inspectField(t, d, "docker", "sleeper", "{{.State.Status}}"); st != "running" {
+		t.Errorf("sleeper after restart: %s", st)
+	}
+	if st := inspectField(t, d, "docker", "quitter", "{{.State.Status}} {{.State.ExitCode}}"); st != "exited 7" {
+		t.Errorf("quitter after restart: %s", st)
+	}
+	if fin := inspectField(t, d, "docker", "quitter", "{{.State.FinishedAt}}"); strings.HasPrefix(fin, "0001") {
+		t.Errorf("quitter FinishedAt: %s", fin)
+	}
+	out := must(t, d.docker("wait", "counter"))
+	if strings.TrimSpace(out) != "4" {
+		t.Errorf("counter exit: %q", out)
+	}
+	logs := lines(must(t, d.docker("logs", "counter")))
+	if len(logs) != 60 {
+		t.Errorf("counter logged %d lines, want 60", len(logs))
+	}
+	for i, l := range logs {
+		if l != "line "+strconv.Itoa(i) {
+			t.Errorf("line %d is %q", i, l)
+			break
+		}
+	}
+	must(t, d.docker("stop", "-t", "1", "sleeper"))
+	must(t, d.docker("rm", "counter", "sleeper", "quitter"))
+}
+
+// TestNoLeaks runs create/start/rm cycles and checks that no mount, shim
+// process, cgroup or file is left behind.
+func TestNoLeaks(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	cycles := 200
+	if os.Getenv("BERTH_LEAK_CYCLES") != "" {
+		cycles, _ = strconv.Atoi(os.Getenv("BERTH_LEAK_CYCLES"))
+	}
+	var ids []string
+	for i := range cycles {
+		id := strings.TrimSpace(must(t, d.docker("run", "-d", img, "sh", "-c", fmt.Sprintf("echo %d", i))))
+		ids = append(ids, id)
+		must(t, d.docker("wait", id))
+		must(t, d.docker("rm", "-f", id))
+	}
+	mounts, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(mounts), d.DataRoot) {
+		t.Errorf("mounts left under the data root")
+	}
+	for _, id := range ids {
+		for _, sub := range []string{"memory", "pids", "cpu", "freezer", ""} {
+			if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", sub, "berth", id)); err == nil {
+				t.Errorf("cgroup left: %s/%s", sub, id)
+			}
+		}
+		if procs := shimProcesses(id); procs > 0 {
+			t.Errorf("shim of %s still running", id)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(d.DataRoot, "containers"))
+	if len(entries) != 0 {
+		t.Errorf("%d container dirs left", len(entries))
+	}
+	if entries, _ := os.ReadDir(filepath.Join(d.DataRoot, "layers", "rw")); len(entries) != 0 {
+		t.Errorf("%d rw layers left", len(entries))
+	}
+}
+
+// shimProcesses counts processes whose command line names id.
+func shimProcesses(id string) int {
+	n := 0
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, _ := os.ReadFile(p)
+		if strings.Contains(string(b), id) {
+			n++
+		}
+	}
+	return n
+}
+
+func inspectField(t *testing.T, d *daemon, c, name, format string) string {
+	t.Helper()
+	return strings.TrimSpace(must(t, d.cli(c, "inspect", "--format", format, name)))
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 100 {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("condition not met in 5 s")
+}
+
+func TestExec(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	for _, c := range clients {
+		t.Run(c, func(t *testing.T) {
+			name := "exec-" + c
+			must(t, d.cli(c, "run", "-d", "--name", name, "-e", "FROM_RUN=1", img, "sleep", "1000"))
+			r := d.cli(c, "exec", name, "sh", "-c", "echo $FROM_RUN $EXTRA; pwd; exit 5")
+			if r.Code != 5 || r.Stdout != "1\n/app\n" {
+				t.Errorf("exec: %s", r)
+			}
+			r = d.cli(c, "exec", "-e", "EXTRA=x", "-w", "/tmp", "-u", "nobody", name, "sh", "-c", "echo $FROM_RUN $EXTRA $(pwd) $(id -u)")
+			if r.Code != 0 || r.Stdout != "1 x /tmp 65534\n" {
+				t.Errorf("exec -e -w -u: %s", r)
+			}
+			r = d.cliIn(c, []byte("through exec\n"), "exec", "-i", name, "cat")
+			if r.Code != 0 || r.Stdout != "through exec\n" {
+				t.Errorf("exec -i: %s", r)
+			}
+			must(t, d.cli(c, "exec", "-d", name, "sh", "-c", "echo detached > /tmp/marker"))
+			waitFor(t, func() bool { return d.cli(c, "exec", name, "cat", "/tmp/marker").Stdout == "detached\n" })
+			r = d.cli(c, "exec", name, "nonexistent-cmd")
+			if r.Code != 126 && r.Code != 127 {
+				t.Errorf("exec of a missing command: %s", r)
+			}
+			must(t, d.cli(c, "kill", name))
+			must(t, d.cli(c, "wait", name))
+			r = d.cli(c, "exec", name, "true")
+			if r.Code == 0 || !strings.Contains(r.Stderr, "is not running") {
+				t.Errorf("exec in a stopped container: %s", r)
+			}
+			must(t, d.cli(c, "rm", name))
+		})
+	}
+}
+
+func TestLogsOptions(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	must(t, d.docker("run", "--name", "talker", img, "sh", "-c", "echo one; echo two >&2; echo three"))
+	for _, c := range clients {
+		r := d.cli(c, "logs", "talker")
+		if r.Stdout != "one\nthree\n" || r.Stderr != "two\n" {
+			t.Errorf("%s logs: %s", c, r)
+		}
+		if out := must(t, d.cli(c, "logs", "--tail", "1", "talker")); out != "three\n" {
+			t.Errorf("%s logs --tail 1: %q", c, out)
+		}
+		out := must(t, d.cli(c, "logs", "-t", "talker"))
+		if l := lines(out); len(l) != 2 || !strings.HasSuffix(l[0], " one") || !strings.HasPrefix(l[0], "20") {
+			t.Errorf("%s logs -t: %q", c, out)
+		}
+	}
+	// -f follows until the container exits.
+	must(t, d.docker("run", "-d", "--name", "slow", img, "sh", "-c", "for i in 1 2 3; do echo tick $i; sleep 0.2; done"))
+	r := d.docker("logs", "-f", "slow")
+	if r.Stdout != "tick 1\ntick 2\ntick 3\n" {
+		t.Errorf("logs -f: %s", r)
+	}
+	must(t, d.docker("rm", "talker", "slow"))
+}
