@@ -29,4 +29,8 @@ cp /bin/busybox "$rootfs/bin/busybox"
 for app in sh ls cat echo; do ln -sf busybox "$rootfs/bin/$app"; done
 tar -C "$rootfs" -c . | bin/berth import -c 'CMD ["/bin/sh"]' - busybox:latest
 bin/berth images
-bin/berth version
+# A first container, through berth and, when installed, the real docker CLI.
+bin/berth run --rm busybox echo "hello from a Berth container"
+if command -v docker >/dev/null; then
+  docker -H "unix://$sock" run --rm busybox sh -c 'echo "hello from docker on Berth: $(uname -sr)"'
+fi

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +91,119 @@ func manyImagesArchive(b *testing.B, batch int) []byte {
 		imgs = append(imgs, fixture.Build(b, fixture.Options{RepoTags: []string{fmt.Sprintf("many/img%03d:1", n)}, Marker: fmt.Sprint(n)}))
 	}
 	return fixture.MultiArchive(b, imgs)
+}
+
+// benchImage loads the busybox fixture into each engine and returns its name.
+func benchImage(b *testing.B, hosts map[string]string) string {
+	b.Helper()
+	img := fixture.Build(b, fixture.Options{RepoTags: []string{"bench/bb:1"}})
+	path := filepath.Join(b.TempDir(), "bb.tar")
+	if err := os.WriteFile(path, img.DockerArchive(b), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, host := range hosts {
+		must(b, runCLI(b, "docker", host, nil, nil, "load", "-q", "-i", path))
+	}
+	return "bench/bb:1"
+}
+
+// timed runs the docker CLI n times and reports the median and p90 latency.
+func timed(b *testing.B, n int, run func(i int)) {
+	b.Helper()
+	durs := make([]time.Duration, 0, n)
+	for i := range n {
+		start := time.Now()
+		run(i)
+		durs = append(durs, time.Since(start))
+	}
+	slices.Sort(durs)
+	b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(durs[len(durs)*9/10].Microseconds())/1000, "p90-ms")
+}
+
+// BenchmarkContainers measures, per engine, through the docker CLI:
+// run --rm, serial run -d, exec, ps with 100 containers, per-container and
+// idle daemon memory, and logs read-back. Containers use --network none on
+// both engines (the dockerd here has no bridge).
+func BenchmarkContainers(b *testing.B) {
+	hosts := engines(b)
+	img := benchImage(b, hosts)
+	for name, host := range hosts {
+		docker := func(args ...string) string { return must(b, runCLI(b, "docker", host, nil, nil, args...)) }
+		b.Run(name+"/run-rm", func(b *testing.B) {
+			timed(b, 20, func(int) { docker("run", "--rm", "--network", "none", img, "true") })
+		})
+		b.Run(name+"/run-d-serial", func(b *testing.B) {
+			start := time.Now()
+			for i := range 50 {
+				docker("run", "-d", "--network", "none", "--name", fmt.Sprintf("rate%d", i), img, "sleep", "1000")
+			}
+			b.ReportMetric(50/time.Since(start).Seconds(), "containers/s")
+			b.ReportMetric(memoryPerContainer(name, 50), "KiB-RSS/container")
+			timed(b, 20, func(int) { docker("exec", "rate0", "true") })
+			for i := 50; i < 100; i++ {
+				docker("run", "-d", "--network", "none", "--name", fmt.Sprintf("rate%d", i), img, "sleep", "1000")
+			}
+			ps := time.Now()
+			for range 10 {
+				docker("ps")
+			}
+			b.ReportMetric(float64(time.Since(ps).Microseconds())/10000, "ps100-ms")
+			docker(append([]string{"rm", "-f"}, strings.Fields(docker("ps", "-aq"))...)...)
+			time.Sleep(2 * time.Second) // let the daemon settle before measuring it idle
+			b.ReportMetric(daemonRSS(name), "KiB-RSS-daemon-idle")
+		})
+		b.Run(name+"/logs", func(b *testing.B) {
+			// ~32 MiB of log: 400k lines of 80 bytes.
+			docker("run", "--network", "none", "--name", "chatty", img, "sh", "-c",
+				"i=0; while [ $i -lt 4000 ]; do j=0; while [ $j -lt 100 ]; do echo 0123456789012345678901234567890123456789012345678901234567890123456789abcdefghi; j=$((j+1)); done; i=$((i+1)); done")
+			start := time.Now()
+			out := runCLI(b, "docker", host, nil, nil, "logs", "chatty")
+			elapsed := time.Since(start)
+			b.ReportMetric(float64(len(out.Stdout))/(1<<20)/elapsed.Seconds(), "MiB/s")
+			docker("rm", "chatty")
+		})
+	}
+}
+
+// memoryPerContainer is the mean RSS of the per-container shims.
+func memoryPerContainer(engine string, n int) float64 {
+	name := "berth-shim"
+	if engine == "dockerd" {
+		name = "containerd-shim"
+	}
+	return float64(rssOf(name)) / float64(n)
+}
+
+// daemonRSS is the RSS of the daemon (dockerd: dockerd plus containerd).
+func daemonRSS(engine string) float64 {
+	if engine == "dockerd" {
+		return float64(rssOfExact("dockerd") + rssOfExact("containerd"))
+	}
+	return float64(rssOfExact("berthd"))
+}
+
+// rssOf sums VmRSS (KiB) of processes whose name starts with prefix.
+func rssOf(prefix string) int64 { return sumRSS(func(comm string) bool { return strings.HasPrefix(comm, prefix) }) }
+
+func rssOfExact(name string) int64 { return sumRSS(func(comm string) bool { return comm == name }) }
+
+func sumRSS(match func(string) bool) int64 {
+	var total int64
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, dir := range dirs {
+		comm, err := os.ReadFile(filepath.Join(dir, "comm"))
+		if err != nil || !match(strings.TrimSpace(string(comm))) {
+			continue
+		}
+		status, _ := os.ReadFile(filepath.Join(dir, "status"))
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				var kb int64
+				fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+				total += kb
+			}
+		}
+	}
+	return total
 }
