@@ -193,7 +193,9 @@ func daemonRSS(engine string) float64 {
 }
 
 // rssOf sums VmRSS (KiB) of processes whose name starts with prefix.
-func rssOf(prefix string) int64 { return sumRSS(func(comm string) bool { return strings.HasPrefix(comm, prefix) }) }
+func rssOf(prefix string) int64 {
+	return sumRSS(func(comm string) bool { return strings.HasPrefix(comm, prefix) })
+}
 
 func rssOfExact(name string) int64 { return sumRSS(func(comm string) bool { return comm == name }) }
 
