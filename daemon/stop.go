@@ -36,7 +36,7 @@ func ParseSignal(s string) (syscall.Signal, error) {
 	return 0, errdefs.ErrInvalidArgument.WithMessage("Invalid signal: " + s)
 }
 
-// live returns the running shim of id, or a conflict saying it is not running.
+// liveOf returns the running shim of c, or a conflict saying it is not running.
 func (cs *Containers) liveOf(c *container.Container) (*liveContainer, error) {
 	cs.mu.Lock()
 	lc := cs.live[c.ID]

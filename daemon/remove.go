@@ -1,0 +1,88 @@
+package daemon
+
+import (
+	"context"
+
+	"github.com/berth/berth/container"
+	"github.com/containerd/errdefs"
+	containertypes "github.com/moby/moby/api/types/container"
+)
+
+// Remove deletes a container, as DELETE /containers/{id}: a running one
+// only with force (it is killed first).
+func (cs *Containers) Remove(ctx context.Context, ref string, force, volumes bool) error {
+	c, err := cs.store.Get(ref)
+	if err != nil {
+		return err
+	}
+	return cs.remove(c, force)
+}
+
+func (cs *Containers) remove(c *container.Container, force bool) error {
+	c.Lock()
+	if c.State.RemovalInProgress {
+		c.Unlock()
+		return errdefs.ErrConflict.WithMessage("removal of container " + c.ID + " is already in progress")
+	}
+	running := c.State.IsRunning()
+	if running && !force {
+		c.Unlock()
+		return errdefs.ErrConflict.WithMessage("You cannot remove a running container " + c.ID + ". Stop the container before attempting removal or force remove")
+	}
+	c.State.RemovalInProgress = true
+	code := c.State.ExitCode
+	c.Unlock()
+	cs.mu.Lock()
+	lc := cs.live[c.ID]
+	cs.mu.Unlock()
+	if lc != nil {
+		_ = lc.shim.Kill(context.Background(), 9, true)
+		<-lc.exited
+		c.Lock()
+		code = c.State.ExitCode
+		c.Unlock()
+	}
+	if err := cs.layers.RemoveRW(c.ID); err != nil {
+		c.Lock()
+		c.State.RemovalInProgress = false
+		c.State.Status = containertypes.StateDead
+		_ = cs.store.Save(c)
+		c.Unlock()
+		return err
+	}
+	if err := cs.store.Delete(c); err != nil {
+		return err
+	}
+	cs.publish(c, "destroy", nil)
+	cs.dropPendingAttaches(c.ID)
+	cs.notify(c.ID, waitRemoved, code)
+	return nil
+}
+
+// Rename gives the container a new name.
+func (cs *Containers) Rename(ctx context.Context, ref, newName string) error {
+	c, err := cs.store.Get(ref)
+	if err != nil {
+		return err
+	}
+	if newName == "" {
+		return errdefs.ErrInvalidArgument.WithMessage("Neither old nor new names may be empty")
+	}
+	if err := container.ValidateName(newName); err != nil {
+		return err
+	}
+	if newName[0] != '/' {
+		newName = "/" + newName
+	}
+	c.Lock()
+	old := c.Name
+	c.Unlock()
+	if old == newName {
+		return errdefs.ErrInvalidArgument.WithMessage("Renaming a container with the same name as its current name")
+	}
+	if err := cs.store.Rename(c, newName); err != nil {
+		return err
+	}
+	cs.publish(c, "rename", map[string]string{"oldName": old})
+	return nil
+}
