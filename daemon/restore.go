@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -55,8 +57,31 @@ func (cs *Containers) restoreRunning(c *container.Container) {
 	}
 	exit, ok, _ := shim.ReadExit(filepath.Join(dir, "exit.json"))
 	if !ok {
+		// The shim died without recording an exit: its container may still
+		// run, orphaned. Kill and delete it through the runtime.
+		cs.deleteOrphan(c)
 		exit = shim.Exit{ExitCode: 255, ExitedAt: time.Now().UTC()}
 	}
 	cs.log.Info("container exited while the daemon was down", "container", c.ID, "exitCode", exit.ExitCode)
 	cs.recordExit(c, exit)
+}
+
+// deleteOrphan force-deletes the runtime's container of c (no-op when the
+// runtime has no state for it, as after a reboot).
+func (cs *Containers) deleteOrphan(c *container.Container) {
+	c.Lock()
+	name, id := c.Runtime, c.ID
+	c.Unlock()
+	rt, ok := cs.cfg.Runtimes[name]
+	if !ok {
+		return
+	}
+	root := cs.runtimeRoot(name)
+	if _, err := os.Stat(filepath.Join(root, id)); err != nil {
+		return
+	}
+	args := append(append([]string{}, rt.Args...), "--root", root, "delete", "--force", id)
+	if out, err := exec.Command(rt.Path, args...).CombinedOutput(); err != nil {
+		cs.log.Warn("deleting orphaned container", "container", id, "err", err, "output", string(out))
+	}
 }

@@ -27,6 +27,11 @@ type liveContainer struct {
 	exited chan struct{} // closed once the exit is recorded
 }
 
+// runtimeRoot is the OCI runtime's state directory (runc --root).
+func (cs *Containers) runtimeRoot(runtime string) string {
+	return filepath.Join(cs.cfg.ExecRoot, "runtime", runtime)
+}
+
 // stateDir is where a running container's bundle, shim socket and exit
 // file live (under the exec root: gone after a reboot).
 func (cs *Containers) stateDir(id string) string {
@@ -119,7 +124,7 @@ func (cs *Containers) startLocked(ctx context.Context, c *container.Container) (
 		return fmt.Errorf("OCI runtime %q: %w", c.Runtime, err)
 	}
 	opts := shim.Options{
-		Runtime: runtimePath, RuntimeArgs: rt.Args, RuntimeRoot: filepath.Join(cs.cfg.ExecRoot, "runtime", c.Runtime),
+		Runtime: runtimePath, RuntimeArgs: rt.Args, RuntimeRoot: cs.runtimeRoot(c.Runtime),
 		Bundle: dir, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		ExitFile: filepath.Join(dir, "exit.json"),
 		Log:      logOptions(c),

@@ -322,3 +322,38 @@ func TestLogsOptions(t *testing.T) {
 	}
 	must(t, d.docker("rm", "talker", "slow"))
 }
+
+// TestShimKilledWhileDaemonDown kills berthd and then the container's shim
+// with SIGKILL: on restart the container is marked exited (255) and its
+// orphaned process is cleaned up, not leaked.
+func TestShimKilledWhileDaemonDown(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	id := strings.TrimSpace(must(t, d.docker("run", "-d", img, "sleep", "1000")))
+	pid := inspectField(t, d, "docker", id, "{{.State.Pid}}")
+	d.kill()
+	shims := 0
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, _ := os.ReadFile(p)
+		if cmd := string(b); strings.Contains(cmd, "berth-shim") && strings.Contains(cmd, id) {
+			n, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+			if proc, err := os.FindProcess(n); err == nil && proc.Kill() == nil {
+				shims++
+			}
+		}
+	}
+	if shims == 0 {
+		t.Fatal("found no shim to kill")
+	}
+	time.Sleep(300 * time.Millisecond)
+	d.start()
+	if st := inspectField(t, d, "docker", id, "{{.State.Status}} {{.State.ExitCode}}"); st != "exited 255" {
+		t.Errorf("after the shim died: %s", st)
+	}
+	waitFor(t, func() bool {
+		_, err := os.Stat("/proc/" + pid)
+		return os.IsNotExist(err)
+	})
+	must(t, d.docker("rm", id))
+}
