@@ -357,3 +357,82 @@ func TestShimKilledWhileDaemonDown(t *testing.T) {
 	})
 	must(t, d.docker("rm", id))
 }
+
+func TestPsFiltersAndPrune(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	must(t, d.docker("run", "-d", "--name", "up1", "-l", "tier=web", img, "sleep", "1000"))
+	if r := d.docker("run", "--name", "done3", "-l", "tier=batch", img, "sh", "-c", "exit 3"); r.Code != 3 {
+		t.Fatalf("run exit 3: %s", r)
+	}
+	must(t, d.docker("create", "--name", "fresh", img, "true"))
+	for _, c := range clients {
+		cases := []struct {
+			args []string
+			want string
+		}{
+			{[]string{"ps", "--format", "{{.Names}}"}, "up1"},
+			{[]string{"ps", "-a", "--filter", "status=exited", "--format", "{{.Names}}"}, "done3"},
+			{[]string{"ps", "-a", "--filter", "exited=3", "--format", "{{.Names}}"}, "done3"},
+			{[]string{"ps", "-a", "--filter", "status=created", "--format", "{{.Names}}"}, "fresh"},
+			{[]string{"ps", "-a", "--filter", "label=tier=web", "--format", "{{.Names}}"}, "up1"},
+			{[]string{"ps", "-a", "--filter", "name=fre", "--format", "{{.Names}}"}, "fresh"},
+			{[]string{"ps", "-a", "--filter", "ancestor=" + img, "-q"}, ""}, // checked by count below
+			{[]string{"ps", "-a", "-n", "1", "--format", "{{.Names}}"}, "fresh"},
+			{[]string{"ps", "-a", "--filter", "status=exited", "--format", "{{.Status}}"}, "Exited (3)"},
+		}
+		for _, tc := range cases {
+			out := strings.TrimSpace(must(t, d.cli(c, tc.args...)))
+			if tc.want == "" {
+				if n := len(lines(out)); n != 3 {
+					t.Errorf("%s %v: %d containers, want 3", c, tc.args, n)
+				}
+				continue
+			}
+			if !strings.HasPrefix(out, tc.want) || len(lines(out)) != 1 {
+				t.Errorf("%s %v = %q, want %q", c, tc.args, out, tc.want)
+			}
+		}
+		if r := d.cli(c, "ps", "--filter", "bogus=1"); r.Code == 0 || !strings.Contains(r.Stderr, "invalid filter 'bogus'") {
+			t.Errorf("%s ps with a bad filter: %s", c, r)
+		}
+	}
+	out := must(t, d.docker("container", "prune", "-f"))
+	if !strings.Contains(out, "Total reclaimed space") {
+		t.Errorf("prune output: %q", out)
+	}
+	if names := strings.TrimSpace(must(t, d.docker("ps", "-a", "--format", "{{.Names}}"))); names != "up1" {
+		t.Errorf("after prune: %q", names)
+	}
+	must(t, d.docker("rm", "-f", "up1"))
+}
+
+func TestWaitConditions(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	id := strings.TrimSpace(must(t, d.docker("create", "--rm", img, "sh", "-c", "sleep 0.3; exit 6")))
+	done := make(chan string, 1)
+	go func() {
+		_, body := d.api(t, "POST", "/containers/"+id+"/wait?condition=removed")
+		done <- body
+	}()
+	time.Sleep(200 * time.Millisecond)
+	must(t, d.docker("start", id))
+	select {
+	case out := <-done:
+		if !strings.Contains(out, `"StatusCode":6`) {
+			t.Errorf("wait removed: %q", out)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("wait?condition=removed did not return")
+	}
+	if r := d.docker("inspect", id); r.Code == 0 {
+		t.Errorf("--rm container still there")
+	}
+	if status, body := d.api(t, "POST", "/containers/nope/wait"); status != 404 || !strings.Contains(body, "No such container: nope") {
+		t.Errorf("wait on a missing container: %d %s", status, body)
+	}
+	if status, body := d.api(t, "POST", "/containers/"+id+"/wait?condition=bogus"); status != 400 {
+		t.Errorf("wait with a bad condition: %d %s", status, body)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net"
 	"os"
 	"os/exec"
@@ -235,4 +236,23 @@ func (d *daemon) cliIn(name string, stdin []byte, args ...string) result {
 		bin = filepath.Join(binDir, "berth")
 	}
 	return runCLI(d.t, bin, d.Host, stdin, nil, args...)
+}
+
+// api makes one request to d's API socket and returns the status and body.
+func (d *daemon) api(t testing.TB, method, path string) (int, string) {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", d.Socket)
+	}}}
+	req, err := http.NewRequest(method, "http://berthd"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
