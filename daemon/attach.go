@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/berth/berth/logs"
 	"github.com/berth/berth/runtime/shim"
 	"github.com/containerd/errdefs"
 	containertypes "github.com/moby/moby/api/types/container"
@@ -19,6 +20,8 @@ import (
 // AttachOptions are the parameters of POST /containers/{id}/attach.
 type AttachOptions struct {
 	Stdin, Stdout, Stderr bool
+	Logs                  bool // replay the log first
+	Stream                bool // then stream live output
 	DetachKeys            string
 }
 
@@ -64,6 +67,14 @@ func (cs *Containers) Attach(ctx context.Context, ref string, opts AttachOptions
 	}
 	defer conn.Close()
 	cs.publish(c, eventtypes.ActionAttach, nil)
+	if opts.Logs {
+		c.Lock()
+		path := c.LogPath
+		c.Unlock()
+		if err := replayLog(ctx, path, tty, opts, conn); err != nil || !opts.Stream {
+			return nil
+		}
+	}
 	p := &pendingAttach{opts: opts, conn: conn, keys: keys, done: make(chan struct{})}
 	cs.mu.Lock()
 	lc := cs.live[c.ID]
@@ -239,4 +250,30 @@ func (cs *Containers) Resize(ctx context.Context, ref string, height, width uint
 		return err
 	}
 	return lc.shim.Resize(ctx, height, width)
+}
+
+// replayLog writes what the container logged so far to w, in the attach
+// stream's format.
+func replayLog(ctx context.Context, path string, tty bool, opts AttachOptions, w io.Writer) error {
+	if path == "" {
+		return nil
+	}
+	for msg, err := range logs.Read(ctx, path, logs.ReadOptions{Stdout: opts.Stdout, Stderr: opts.Stderr, Tail: -1}) {
+		if err != nil {
+			return err
+		}
+		if !tty {
+			stream := byte(1)
+			if msg.Stream == logs.Stderr {
+				stream = 2
+			}
+			if _, err := w.Write(frameHeader(stream, len(msg.Line))); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(msg.Line); err != nil {
+			return err
+		}
+	}
+	return nil
 }

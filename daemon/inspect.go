@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -65,7 +66,29 @@ func (cs *Containers) List(ctx context.Context, opts ListOptions) ([]containerty
 		}
 		c.Unlock()
 	}
+	if opts.Size {
+		for i := range out {
+			out[i].SizeRw, out[i].SizeRootFs = cs.sizes(ctx, out[i].ID, out[i].ImageID)
+		}
+	}
 	return out, nil
+}
+
+// sizes are what `ps -s` shows: the bytes the container changed, and those
+// plus its image's.
+func (cs *Containers) sizes(ctx context.Context, id, imageID string) (rw, rootfs int64) {
+	_ = filepath.WalkDir(cs.layers.RWDiffDir(id), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				rw += info.Size()
+			}
+		}
+		return nil
+	})
+	if img, err := cs.images.Inspect(ctx, imageID); err == nil {
+		rootfs = img.Size
+	}
+	return rw, rw + rootfs
 }
 
 func (cs *Containers) boundary(f filters.Args, key string) (*container.Container, error) {

@@ -205,7 +205,7 @@ func (s *Server) attachContainer(ctx context.Context, w http.ResponseWriter, r *
 	}
 	opts := daemon.AttachOptions{
 		Stdin: boolValue(r, "stdin"), Stdout: boolValue(r, "stdout"), Stderr: boolValue(r, "stderr"),
-		DetachKeys: r.Form.Get("detachKeys"),
+		Logs: boolValue(r, "logs"), Stream: boolValue(r, "stream"), DetachKeys: r.Form.Get("detachKeys"),
 	}
 	return s.backend.Containers.Attach(ctx, vars["id"], opts, hijackFunc(w, r))
 }

@@ -436,3 +436,18 @@ func TestWaitConditions(t *testing.T) {
 		t.Errorf("wait with a bad condition: %d %s", status, body)
 	}
 }
+
+func TestAttachLogsAndSize(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	must(t, d.docker("run", "--name", "wrote", img, "sh", "-c", "echo earlier; head -c 5000 /bin/busybox > /big"))
+	status, body := d.api(t, "POST", "/containers/wrote/attach?logs=1&stdout=1&stderr=1")
+	if status != 200 || !strings.Contains(body, "earlier\n") || body[0] != 1 {
+		t.Errorf("attach logs=1: %d %q", status, body)
+	}
+	out := must(t, d.docker("ps", "-a", "-s", "--format", "{{.Size}}"))
+	if !strings.HasPrefix(strings.TrimSpace(out), "5kB") && !strings.HasPrefix(strings.TrimSpace(out), "5.") {
+		t.Errorf("ps -s: %q", out)
+	}
+	must(t, d.docker("rm", "wrote"))
+}
