@@ -1,75 +1,16 @@
 package cli
 
 import (
-	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/berth/berth/test/ptytest"
 )
-
-// openPTY opens a pseudo-terminal of 30 rows and 100 columns.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Skip("no pseudo-terminals:", err)
-	}
-	fd := int(m.Fd())
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.IoctlSetWinsize(int(s.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 30, Col: 100}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close(); _ = s.Close() })
-	return m, s
-}
-
-// ptySession types input into the terminal once the shell prompts, and
-// collects what the terminal shows.
-type ptySession struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (p *ptySession) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.buf.Write(b)
-}
-
-func (p *ptySession) String() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.buf.String()
-}
-
-func (p *ptySession) waitFor(t *testing.T, s string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(p.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("terminal never showed %q; it shows %q", s, p.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 const ptyScript = "stty size; tty; echo tty-$((40+2))\r"
 
@@ -77,13 +18,13 @@ const ptyScript = "stty size; tty; echo tty-$((40+2))\r"
 // types ptyScript and "exit 5", and returns the exit code and screen.
 func drivePTY(t *testing.T, start func(slave *os.File) <-chan int) (int, string) {
 	t.Helper()
-	master, slave := openPTY(t)
-	var screen ptySession
+	master, slave := ptytest.Open(t)
+	var screen ptytest.Screen
 	go func() { _, _ = io.Copy(&screen, master) }()
 	done := start(slave)
-	screen.waitFor(t, "# ")
+	screen.WaitFor(t, "# ")
 	_, _ = io.WriteString(master, ptyScript)
-	screen.waitFor(t, "tty-42")
+	screen.WaitFor(t, "tty-42")
 	_, _ = io.WriteString(master, "exit 5\r")
 	select {
 	case code := <-done:

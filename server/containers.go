@@ -211,19 +211,28 @@ func (s *Server) attachContainer(ctx context.Context, w http.ResponseWriter, r *
 }
 
 func (s *Server) resizeContainer(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	if _, err := parseForm(r); err != nil {
+	h, wd, err := resizeParams(r)
+	if err != nil {
 		return err
 	}
-	h, err1 := strconv.ParseUint(r.Form.Get("h"), 10, 32)
-	wd, err2 := strconv.ParseUint(r.Form.Get("w"), 10, 32)
-	if err1 != nil || err2 != nil {
-		return errdefs.ErrInvalidArgument.WithMessage("invalid resize parameters: h and w must be unsigned integers")
-	}
-	if err := s.backend.Containers.Resize(ctx, vars["id"], uint(h), uint(wd)); err != nil {
+	if err := s.backend.Containers.Resize(ctx, vars["id"], h, wd); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// resizeParams reads the h and w parameters of a resize request.
+func resizeParams(r *http.Request) (height, width uint, err error) {
+	if _, err := parseForm(r); err != nil {
+		return 0, 0, err
+	}
+	h, err1 := strconv.ParseUint(r.Form.Get("h"), 10, 32)
+	w, err2 := strconv.ParseUint(r.Form.Get("w"), 10, 32)
+	if err1 != nil || err2 != nil {
+		return 0, 0, errdefs.ErrInvalidArgument.WithMessage("invalid resize parameters: h and w must be unsigned integers")
+	}
+	return uint(h), uint(w), nil
 }
 
 func (s *Server) pruneContainers(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/berth/berth/daemon"
 	"github.com/containerd/errdefs"
@@ -74,15 +73,11 @@ func (s *Server) execStart(ctx context.Context, w http.ResponseWriter, r *http.R
 }
 
 func (s *Server) execResize(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	if _, err := parseForm(r); err != nil {
+	h, wd, err := resizeParams(r)
+	if err != nil {
 		return err
 	}
-	h, err1 := strconv.ParseUint(r.Form.Get("h"), 10, 32)
-	wd, err2 := strconv.ParseUint(r.Form.Get("w"), 10, 32)
-	if err1 != nil || err2 != nil {
-		return errdefs.ErrInvalidArgument.WithMessage("invalid resize parameters: h and w must be unsigned integers")
-	}
-	if err := s.backend.Exec.ExecResize(ctx, vars["id"], uint(h), uint(wd)); err != nil {
+	if err := s.backend.Exec.ExecResize(ctx, vars["id"], h, wd); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)

@@ -1,79 +1,22 @@
 package e2e
 
 import (
-	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/berth/berth/test/ptytest"
 )
 
-// openPTY opens a pseudo-terminal of 30 rows and 100 columns.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Skip("no pseudo-terminals:", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.IoctlSetWinsize(int(s.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 30, Col: 100}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close(); _ = s.Close() })
-	return m, s
-}
-
-// screen collects what a terminal shows.
-type screen struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *screen) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(b)
-}
-
-func (s *screen) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
-func (s *screen) waitFor(t *testing.T, want string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(s.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("terminal never showed %q; it shows %q", want, s.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // onTerminal runs a CLI with a pseudo-terminal as its controlling terminal.
-func onTerminal(t *testing.T, d *daemon, c string, args ...string) (master *os.File, out *screen, done <-chan int) {
+func onTerminal(t *testing.T, d *daemon, c string, args ...string) (master *os.File, out *ptytest.Screen, done <-chan int) {
 	t.Helper()
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	bin := "docker"
 	if c == "berth" {
 		bin = filepath.Join(binDir, "berth")
@@ -85,7 +28,7 @@ func onTerminal(t *testing.T, d *daemon, c string, args ...string) (master *os.F
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	out = &screen{}
+	out = &ptytest.Screen{}
 	go func() { _, _ = io.Copy(out, master) }()
 	ch := make(chan int, 1)
 	go func() { _ = cmd.Wait(); ch <- cmd.ProcessState.ExitCode() }()
@@ -93,7 +36,7 @@ func onTerminal(t *testing.T, d *daemon, c string, args ...string) (master *os.F
 	return master, out, ch
 }
 
-func waitExit(t *testing.T, done <-chan int, out *screen) int {
+func waitExit(t *testing.T, done <-chan int, out *ptytest.Screen) int {
 	t.Helper()
 	select {
 	case code := <-done:
@@ -110,9 +53,9 @@ func TestRunInteractiveTTY(t *testing.T) {
 	for _, c := range clients {
 		t.Run(c, func(t *testing.T) {
 			master, out, done := onTerminal(t, d, c, "run", "-it", "--rm", img, "sh")
-			out.waitFor(t, "# ")
+			out.WaitFor(t, "# ")
 			_, _ = io.WriteString(master, "stty size; tty; echo tty-$((40+2))\r")
-			out.waitFor(t, "tty-42")
+			out.WaitFor(t, "tty-42")
 			_, _ = io.WriteString(master, "exit 5\r")
 			if code := waitExit(t, done, out); code != 5 {
 				t.Errorf("exit code %d, want 5; terminal: %q", code, out.String())
@@ -133,7 +76,7 @@ func TestDetachKeysAndAttach(t *testing.T) {
 		t.Run(c, func(t *testing.T) {
 			name := "detach-" + c
 			master, out, done := onTerminal(t, d, c, "run", "-it", "--name", name, img, "sh")
-			out.waitFor(t, "# ")
+			out.WaitFor(t, "# ")
 			_, _ = master.Write([]byte{16, 17}) // ctrl-p ctrl-q
 			waitExit(t, done, out)
 			if st := inspectField(t, d, c, name, "{{.State.Status}}"); st != "running" {
@@ -141,7 +84,7 @@ func TestDetachKeysAndAttach(t *testing.T) {
 			}
 			master, out, done = onTerminal(t, d, c, "attach", name)
 			_, _ = io.WriteString(master, "echo again-$((1+1))\r")
-			out.waitFor(t, "again-2")
+			out.WaitFor(t, "again-2")
 			_, _ = io.WriteString(master, "exit 2\r")
 			if code := waitExit(t, done, out); code != 2 {
 				t.Errorf("attach exit %d; terminal %q", code, out.String())
