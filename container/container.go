@@ -53,6 +53,9 @@ type State struct {
 	FinishedAt time.Time
 	// RemovalInProgress is set while the container is being removed.
 	RemovalInProgress bool
+	// Starting is set while a start is in progress (not persisted: a
+	// start does not survive the daemon).
+	Starting bool `json:"-"`
 }
 
 // Lock and Unlock guard the container's fields.
@@ -70,6 +73,8 @@ func (s *State) CanStart() error {
 	switch {
 	case s.RemovalInProgress:
 		return errdefs.ErrConflict.WithMessage("container is marked for removal and cannot be started")
+	case s.Starting:
+		return errdefs.ErrConflict.WithMessage("container is already being started")
 	case s.Status == container.StatePaused:
 		return errdefs.ErrConflict.WithMessage("cannot start a paused container, try unpause instead")
 	case s.IsRunning():

@@ -24,6 +24,10 @@ func (cs *Containers) remove(c *container.Container, force bool) error {
 		c.Unlock()
 		return errdefs.ErrConflict.WithMessage("removal of container " + c.ID + " is already in progress")
 	}
+	if c.State.Starting {
+		c.Unlock()
+		return errdefs.ErrConflict.WithMessage("cannot remove container " + c.ID + ": it is being started")
+	}
 	running := c.State.IsRunning()
 	if running && !force {
 		c.Unlock()

@@ -49,15 +49,19 @@ func (cs *Containers) Start(ctx context.Context, ref string) error {
 		c.Unlock()
 		return err
 	}
-	err = cs.startLocked(ctx, c)
-	if err == nil {
-		c.Unlock()
+	// The slow part (runc create) runs without c's lock, so that ps and
+	// inspect do not wait for it; Starting keeps other starts and removals out.
+	c.State.Starting = true
+	c.Unlock()
+	if err = cs.start(ctx, c); err == nil {
 		return nil
 	}
 	// As Docker: the failed start counts as an exit for waiters (docker run
 	// waits with next-exit), attached clients are released, and an
 	// auto-remove container goes.
 	code := exitCodeOf(err)
+	c.Lock()
+	c.State.Starting = false
 	c.State.SetStartFailed(err, code)
 	_ = cs.store.Save(c)
 	autoRemove := c.HostConfig.AutoRemove
@@ -70,9 +74,10 @@ func (cs *Containers) Start(ctx context.Context, ref string) error {
 	return err
 }
 
-// startLocked mounts the rootfs, writes the bundle, launches the shim and
-// starts the process. On failure it undoes what it did. c is locked.
-func (cs *Containers) startLocked(ctx context.Context, c *container.Container) (err error) {
+// start mounts the rootfs, writes the bundle, launches the shim and starts
+// the process. On failure it undoes what it did. The caller set Starting,
+// which keeps the fields start reads from changing.
+func (cs *Containers) start(ctx context.Context, c *container.Container) (err error) {
 	var undo []func()
 	defer func() {
 		if err != nil {
@@ -150,10 +155,13 @@ func (cs *Containers) startLocked(ctx context.Context, c *container.Container) (
 	if err != nil {
 		return err
 	}
+	c.Lock()
+	defer c.Unlock()
 	c.State.SetRunning(st.Pid, time.Now().UTC())
 	if err := cs.store.Save(c); err != nil {
 		return err
 	}
+	c.State.Starting = false
 	go cs.monitor(c, lc)
 	cs.publishLocked(c, eventtypes.ActionStart, nil)
 	return nil

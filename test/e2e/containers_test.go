@@ -300,7 +300,7 @@ func TestExec(t *testing.T) {
 func TestLogsOptions(t *testing.T) {
 	d := startDaemon(t)
 	img := busybox(t, d)
-	must(t, d.docker("run", "--name", "talker", img, "sh", "-c", "echo one; echo two >&2; echo three"))
+	must(t, d.docker("run", "--name", "talker", img, "sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three")) // stdout and stderr are separate pipes: the sleep orders them
 	for _, c := range clients {
 		r := d.cli(c, "logs", "talker")
 		if r.Stdout != "one\nthree\n" || r.Stderr != "two\n" {
