@@ -35,6 +35,11 @@ type Options struct {
 	NetNSPath   string                // "" = a new network namespace
 }
 
+// ociVersion is the runtime-spec version the generated config claims. It is
+// the oldest that has every field used here, so older runtimes accept it
+// (crun 1.8 rejects the 1.3.0 of the runtime-spec module).
+const ociVersion = "1.0.2"
+
 // Generate builds the OCI runtime spec of a container as dockerd does.
 //
 // Process.OOMScoreAdj is HostConfig.OomScoreAdj as given. Writing a negative
@@ -58,7 +63,7 @@ func Generate(opts Options) (*specs.Spec, error) {
 		return nil, err
 	}
 	s := &specs.Spec{
-		Version:     specs.Version,
+		Version:     ociVersion,
 		Root:        &specs.Root{Path: opts.Rootfs, Readonly: hc.ReadonlyRootfs},
 		Hostname:    utsHostname(opts),
 		Annotations: annotations(opts),

@@ -61,7 +61,7 @@ func namespaceTypes(s *specs.Spec) []specs.LinuxNamespaceType {
 
 func TestGenerateDefaults(t *testing.T) {
 	s := generate(t, nil)
-	if s.Version != specs.Version || s.Hostname != "0123456789ab" || s.Root.Path == "" || s.Root.Readonly {
+	if s.Version != "1.0.2" || s.Hostname != "0123456789ab" || s.Root.Path == "" || s.Root.Readonly {
 		t.Errorf("Version, Hostname, Root = %q, %q, %+v", s.Version, s.Hostname, s.Root)
 	}
 	p := s.Process

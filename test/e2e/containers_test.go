@@ -451,3 +451,23 @@ func TestAttachLogsAndSize(t *testing.T) {
 	}
 	must(t, d.docker("rm", "wrote"))
 }
+
+// TestCrunRuntime runs a container with crun where crun can run one: Debian's
+// crun 1.8.1 refuses hosts with a hybrid cgroup v1/v2 layout (this VM).
+func TestCrunRuntime(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/crun"); err != nil {
+		t.Skip("crun not installed")
+	}
+	d := startDaemon(t)
+	img := busybox(t, d)
+	if r := d.docker("run", "--rm", "--runtime", "nope", img, "true"); r.Code != 125 || !strings.Contains(r.Stderr, "unknown or invalid runtime name: nope") {
+		t.Errorf("unknown runtime: %s", r)
+	}
+	r := d.docker("run", "--rm", "--runtime", "crun", img, "echo", "via crun")
+	if strings.Contains(r.Stderr, "cgroups in hybrid mode not supported") {
+		t.Skip("crun cannot run containers on this host's hybrid cgroup layout: " + strings.TrimSpace(r.Stderr))
+	}
+	if r.Code != 0 || r.Stdout != "via crun\n" {
+		t.Errorf("run with crun: %s", r)
+	}
+}
