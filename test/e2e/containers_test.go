@@ -471,3 +471,31 @@ func TestCrunRuntime(t *testing.T) {
 		t.Errorf("run with crun: %s", r)
 	}
 }
+
+func TestPrivilegedAndCaps(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	capEff := func(args ...string) string {
+		out := must(t, d.docker(append(append([]string{"run", "--rm"}, args...), img, "sh", "-c", "grep CapEff /proc/self/status")...))
+		return strings.TrimSpace(strings.TrimPrefix(out, "CapEff:"))
+	}
+	if got := capEff(); got != "00000000a80425fb" {
+		t.Errorf("default capabilities %s, want Docker's a80425fb", got)
+	}
+	if got := capEff("--cap-drop", "ALL", "--cap-add", "NET_ADMIN"); got != "0000000000001000" {
+		t.Errorf("--cap-drop ALL --cap-add NET_ADMIN: %s", got)
+	}
+	r := d.docker("run", "--rm", "--privileged", img, "sh", "-c", "grep CapEff /proc/self/status; ls /dev | wc -l")
+	if strings.Contains(r.Stderr, "oom_score_adj") || strings.Contains(r.Stderr, "permission denied") {
+		t.Skip("this host cannot run privileged containers: " + r.Stderr)
+	}
+	if r.Code != 0 || strings.Contains(r.Stdout, "a80425fb") {
+		t.Errorf("privileged: %s", r)
+	}
+	// Docker's masked paths are hidden without --privileged.
+	if _, err := os.Stat("/proc/timer_list"); err == nil {
+		if out := must(t, d.docker("run", "--rm", img, "sh", "-c", "wc -c < /proc/timer_list")); strings.TrimSpace(out) != "0" {
+			t.Errorf("/proc/timer_list not masked: %q", out)
+		}
+	}
+}
