@@ -176,12 +176,21 @@ func summaryOf(c *container.Container, now time.Time) containertypes.Summary {
 	return s
 }
 
-// Inspect answers GET /containers/{id}/json.
-func (cs *Containers) Inspect(ctx context.Context, ref string) (containertypes.InspectResponse, error) {
+// Inspect answers GET /containers/{id}/json; size adds SizeRw and SizeRootFs.
+func (cs *Containers) Inspect(ctx context.Context, ref string, size bool) (containertypes.InspectResponse, error) {
 	c, err := cs.store.Get(ref)
 	if err != nil {
 		return containertypes.InspectResponse{}, err
 	}
+	resp := cs.inspect(c)
+	if size {
+		rw, rootfs := cs.sizes(ctx, resp.ID, resp.Image)
+		resp.SizeRw, resp.SizeRootFs = &rw, &rootfs
+	}
+	return resp, nil
+}
+
+func (cs *Containers) inspect(c *container.Container) containertypes.InspectResponse {
 	c.Lock()
 	defer c.Unlock()
 	dir := cs.store.Dir(c.ID)
@@ -208,7 +217,7 @@ func (cs *Containers) Inspect(ctx context.Context, ref string) (containertypes.I
 		Mounts:          []containertypes.MountPoint{},
 		Config:          c.Config,
 		NetworkSettings: &containertypes.NetworkSettings{Networks: map[string]*network.EndpointSettings{}},
-	}, nil
+	}
 }
 
 func nonNil(s []string) []string {

@@ -17,7 +17,7 @@ import (
 type ContainerBackend interface {
 	Create(ctx context.Context, name string, req container.CreateRequest, platform string) (container.CreateResponse, error)
 	List(ctx context.Context, opts daemon.ListOptions) ([]container.Summary, error)
-	Inspect(ctx context.Context, ref string) (container.InspectResponse, error)
+	Inspect(ctx context.Context, ref string, size bool) (container.InspectResponse, error)
 	Start(ctx context.Context, ref string) error
 	Stop(ctx context.Context, ref string, timeout *int, signal string) error
 	Restart(ctx context.Context, ref string, timeout *int, signal string) error
@@ -89,8 +89,11 @@ func (s *Server) createContainer(ctx context.Context, w http.ResponseWriter, r *
 	return writeJSON(w, http.StatusCreated, resp)
 }
 
-func (s *Server) inspectContainer(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
-	resp, err := s.backend.Containers.Inspect(ctx, vars["id"])
+func (s *Server) inspectContainer(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	if _, err := parseForm(r); err != nil {
+		return err
+	}
+	resp, err := s.backend.Containers.Inspect(ctx, vars["id"], boolValue(r, "size"))
 	if err != nil {
 		return err
 	}

@@ -445,6 +445,9 @@ func TestAttachLogsAndSize(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "earlier\n") || body[0] != 1 {
 		t.Errorf("attach logs=1: %d %q", status, body)
 	}
+	if out := must(t, d.docker("inspect", "-s", "--format", "{{.SizeRw}}", "wrote")); strings.TrimSpace(out) != "5000" {
+		t.Errorf("inspect -s SizeRw: %q", out)
+	}
 	out := must(t, d.docker("ps", "-a", "-s", "--format", "{{.Size}}"))
 	if !strings.HasPrefix(strings.TrimSpace(out), "5kB") && !strings.HasPrefix(strings.TrimSpace(out), "5.") {
 		t.Errorf("ps -s: %q", out)
