@@ -78,80 +78,25 @@ func (cs *Containers) Start(ctx context.Context, ref string) error {
 // the process. On failure it undoes what it did. The caller set Starting,
 // which keeps the fields start reads from changing.
 func (cs *Containers) start(ctx context.Context, c *container.Container) (err error) {
-	var undo []func()
+	var undo cleanups
 	defer func() {
 		if err != nil {
-			for _, f := range undo {
-				f()
-			}
+			undo.run()
 		}
 	}()
-	rootfs, err := cs.layers.MountRW(c.ID)
+	dir, err := cs.prepareBundle(c, &undo)
 	if err != nil {
 		return err
 	}
-	undo = append(undo, func() { _ = cs.layers.UnmountRW(c.ID) })
-	if wd := c.Config.WorkingDir; wd != "" {
-		// Docker creates a missing working directory; resolve it inside the
-		// rootfs so a symlink in the image cannot point it elsewhere.
-		if err := pathrs.MkdirAll(rootfs, wd, 0o755); err != nil {
-			return fmt.Errorf("creating working directory %s: %w", wd, err)
-		}
-	}
-	etc, err := cs.writeEtcFiles(c)
+	lc, err := cs.launchShim(ctx, c, dir, &undo)
 	if err != nil {
 		return err
 	}
-	dir := cs.stateDir(c.ID)
-	if len(dir)+len("/shim.sock") > 107 {
-		return fmt.Errorf("exec root %s is too long: the shim socket path must fit in 107 bytes", cs.cfg.ExecRoot)
-	}
-	_ = os.RemoveAll(dir) // leftovers of an earlier run
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	undo = append(undo, func() { _ = os.RemoveAll(dir) })
-	s, err := spec.Generate(spec.Options{
-		ID: c.ID, Rootfs: rootfs, Config: c.Config, HostConfig: c.HostConfig, Hostname: c.Config.Hostname,
-		EtcFiles: etc, CgroupsPath: "/berth/" + c.ID, InitPath: cs.initFor(c), NetNSPath: cs.netNSPath(c),
-	})
-	if err != nil {
-		return err
-	}
-	s.Root.Path = rootfs
-	clampOOMScoreAdj(s.Process)
-	if err := writeJSON(filepath.Join(dir, "config.json"), s); err != nil {
-		return err
-	}
-	rt := cs.cfg.Runtimes[c.Runtime]
-	runtimePath, err := exec.LookPath(rt.Path)
-	if err != nil {
-		return fmt.Errorf("OCI runtime %q: %w", c.Runtime, err)
-	}
-	opts := shim.Options{
-		Runtime: runtimePath, RuntimeArgs: rt.Args, RuntimeRoot: cs.runtimeRoot(c.Runtime),
-		Bundle: dir, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
-		ExitFile: filepath.Join(dir, "exit.json"),
-		Log:      logOptions(c),
-	}
-	if err := shim.Launch(ctx, cs.shimPath, c.ID, dir, opts); err != nil {
+	cs.connectPendingAttaches(c.ID, lc.shim)
+	if err := lc.shim.Start(ctx); err != nil {
 		return runtimeError(err)
 	}
-	client, err := shim.Connect(dir)
-	if err != nil {
-		return err
-	}
-	undo = append(undo, func() { _ = client.Kill(context.Background(), 9, true) })
-	lc := &liveContainer{shim: client, exited: make(chan struct{})}
-	cs.mu.Lock()
-	cs.live[c.ID] = lc
-	cs.mu.Unlock()
-	undo = append(undo, func() { cs.mu.Lock(); delete(cs.live, c.ID); cs.mu.Unlock() })
-	cs.connectPendingAttaches(c.ID, client)
-	if err := client.Start(ctx); err != nil {
-		return runtimeError(err)
-	}
-	st, err := client.State(ctx)
+	st, err := lc.shim.State(ctx)
 	if err != nil {
 		return err
 	}
@@ -165,6 +110,87 @@ func (cs *Containers) start(ctx context.Context, c *container.Container) (err er
 	go cs.monitor(c, lc)
 	cs.publishLocked(c, eventtypes.ActionStart, nil)
 	return nil
+}
+
+// prepareBundle mounts the container's rootfs and writes its OCI bundle
+// into its state directory, which it returns.
+func (cs *Containers) prepareBundle(c *container.Container, undo *cleanups) (string, error) {
+	rootfs, err := cs.layers.MountRW(c.ID)
+	if err != nil {
+		return "", err
+	}
+	undo.add(func() { _ = cs.layers.UnmountRW(c.ID) })
+	if wd := c.Config.WorkingDir; wd != "" {
+		// Docker creates a missing working directory; resolve it inside the
+		// rootfs so a symlink in the image cannot point it elsewhere.
+		if err := pathrs.MkdirAll(rootfs, wd, 0o755); err != nil {
+			return "", fmt.Errorf("creating working directory %s: %w", wd, err)
+		}
+	}
+	etc, err := cs.writeEtcFiles(c)
+	if err != nil {
+		return "", err
+	}
+	dir := cs.stateDir(c.ID)
+	if len(dir)+len("/shim.sock") > 107 {
+		return "", fmt.Errorf("exec root %s is too long: the shim socket path must fit in 107 bytes", cs.cfg.ExecRoot)
+	}
+	_ = os.RemoveAll(dir) // leftovers of an earlier run
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	undo.add(func() { _ = os.RemoveAll(dir) })
+	s, err := spec.Generate(spec.Options{
+		ID: c.ID, Rootfs: rootfs, Config: c.Config, HostConfig: c.HostConfig, Hostname: c.Config.Hostname,
+		EtcFiles: etc, CgroupsPath: "/berth/" + c.ID, InitPath: cs.initFor(c), NetNSPath: cs.netNSPath(c),
+	})
+	if err != nil {
+		return "", err
+	}
+	s.Root.Path = rootfs
+	clampOOMScoreAdj(s.Process)
+	return dir, writeJSON(filepath.Join(dir, "config.json"), s)
+}
+
+// launchShim starts the container's shim (runc create) and registers it.
+func (cs *Containers) launchShim(ctx context.Context, c *container.Container, dir string, undo *cleanups) (*liveContainer, error) {
+	rt := cs.cfg.Runtimes[c.Runtime]
+	runtimePath, err := exec.LookPath(rt.Path)
+	if err != nil {
+		return nil, fmt.Errorf("OCI runtime %q: %w", c.Runtime, err)
+	}
+	opts := shim.Options{
+		Runtime: runtimePath, RuntimeArgs: rt.Args, RuntimeRoot: cs.runtimeRoot(c.Runtime),
+		Bundle: dir, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
+		ExitFile: filepath.Join(dir, "exit.json"),
+		Log:      logOptions(c),
+	}
+	if err := shim.Launch(ctx, cs.shimPath, c.ID, dir, opts); err != nil {
+		return nil, runtimeError(err)
+	}
+	client, err := shim.Connect(dir)
+	if err != nil {
+		return nil, err
+	}
+	undo.add(func() { _ = client.Kill(context.Background(), 9, true) })
+	lc := &liveContainer{shim: client, exited: make(chan struct{})}
+	cs.mu.Lock()
+	cs.live[c.ID] = lc
+	cs.mu.Unlock()
+	undo.add(func() { cs.mu.Lock(); delete(cs.live, c.ID); cs.mu.Unlock() })
+	return lc, nil
+}
+
+// cleanups is a stack of undo steps, run last-first when a multi-step
+// setup fails halfway.
+type cleanups []func()
+
+func (u *cleanups) add(f func()) { *u = append(*u, f) }
+
+func (u cleanups) run() {
+	for i := len(u) - 1; i >= 0; i-- {
+		u[i]()
+	}
 }
 
 // runtimeError words a runtime failure as Docker does; the docker CLI
