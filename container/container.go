@@ -39,7 +39,19 @@ type Container struct {
 	State        State
 	LogPath      string
 	RestartCount int
-	Runtime      string // OCI runtime name
+	Runtime      string    // OCI runtime name
+	Endpoint     *Endpoint // the default bridge endpoint while running
+}
+
+// Endpoint is the container's place on the default bridge network.
+type Endpoint struct {
+	NetNSPath  string
+	IPAddress  string
+	PrefixLen  int
+	Gateway    string
+	MacAddress string
+	NetworkID  string
+	EndpointID string
 }
 
 // State is the run state. Status is one of Docker's container states.

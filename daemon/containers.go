@@ -15,11 +15,12 @@ import (
 	"github.com/berth/berth/events"
 	"github.com/berth/berth/image"
 	"github.com/berth/berth/layer"
+	"github.com/berth/berth/network"
 	"github.com/berth/berth/runtime/spec"
 	"github.com/containerd/errdefs"
 	containertypes "github.com/moby/moby/api/types/container"
 	eventtypes "github.com/moby/moby/api/types/events"
-	"github.com/moby/moby/api/types/network"
+	networktypes "github.com/moby/moby/api/types/network"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -32,8 +33,9 @@ type Containers struct {
 	layers   *layer.Store
 	bus      *events.Bus
 	log      *slog.Logger
-	shimPath string // the berth-shim binary
-	initPath string // the init binary for --init
+	shimPath string           // the berth-shim binary
+	initPath string           // the init binary for --init
+	net      *network.Manager // the default bridge
 
 	// mu guards live, waiters and pending.
 	mu      sync.Mutex
@@ -48,6 +50,7 @@ type Containers struct {
 type ContainersOptions struct {
 	ShimPath string
 	InitPath string
+	Network  *network.Manager
 }
 
 // NewContainers restores the containers under <data-root>/containers:
@@ -59,7 +62,7 @@ func NewContainers(cfg *config.Config, images *image.Service, layers *layer.Stor
 		return nil, err
 	}
 	cs := &Containers{cfg: cfg, store: store, images: images, layers: layers, bus: bus, log: log,
-		shimPath: opts.ShimPath, initPath: opts.InitPath, live: map[string]*liveContainer{}, waiters: map[string][]waiter{}, pending: map[string][]*pendingAttach{}, execs: execs{byID: map[string]*execInstance{}}}
+		shimPath: opts.ShimPath, initPath: opts.InitPath, net: opts.Network, live: map[string]*liveContainer{}, waiters: map[string][]waiter{}, pending: map[string][]*pendingAttach{}, execs: execs{byID: map[string]*execInstance{}}}
 	images.SetContainerChecker(cs.imageUser)
 	cs.restore()
 	return cs, nil
@@ -184,7 +187,7 @@ func (cs *Containers) Create(ctx context.Context, name string, req containertype
 
 // checkSupported refuses what belongs to areas not built yet, so that
 // nothing is silently ignored.
-func checkSupported(hc *containertypes.HostConfig, nc *network.NetworkingConfig) error {
+func checkSupported(hc *containertypes.HostConfig, nc *networktypes.NetworkingConfig) error {
 	notYet := func(what string) error {
 		return errdefs.ErrNotImplemented.WithMessage(what + " is not supported by Berth yet")
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -167,7 +169,7 @@ func summaryOf(c *container.Container, now time.Time) containertypes.Summary {
 		State:           c.State.Status,
 		Status:          c.State.StatusString(now),
 		Mounts:          []containertypes.MountPoint{},
-		NetworkSettings: &containertypes.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}},
+		NetworkSettings: &containertypes.NetworkSettingsSummary{Networks: networksOf(c)},
 	}
 	if s.Labels == nil {
 		s.Labels = map[string]string{}
@@ -216,8 +218,33 @@ func (cs *Containers) inspect(c *container.Container) containertypes.InspectResp
 		}},
 		Mounts:          []containertypes.MountPoint{},
 		Config:          c.Config,
-		NetworkSettings: &containertypes.NetworkSettings{Networks: map[string]*network.EndpointSettings{}},
+		NetworkSettings: networkSettingsOf(c),
 	}
+}
+
+// networksOf is the container's endpoints by network name, as inspect and
+// ps show them: the default bridge while running.
+func networksOf(c *container.Container) map[string]*network.EndpointSettings {
+	nets := map[string]*network.EndpointSettings{}
+	if ep := c.Endpoint; ep != nil {
+		mac, _ := net.ParseMAC(ep.MacAddress)
+		ip, _ := netip.ParseAddr(ep.IPAddress)
+		gw, _ := netip.ParseAddr(ep.Gateway)
+		nets["bridge"] = &network.EndpointSettings{
+			NetworkID: ep.NetworkID, EndpointID: ep.EndpointID, Gateway: gw, IPAddress: ip,
+			IPPrefixLen: ep.PrefixLen, MacAddress: network.HardwareAddr(mac),
+		}
+	}
+	return nets
+}
+
+func networkSettingsOf(c *container.Container) *containertypes.NetworkSettings {
+	ns := &containertypes.NetworkSettings{Networks: networksOf(c), Ports: network.PortMap{}}
+	if c.Endpoint != nil {
+		ns.SandboxKey = c.Endpoint.NetNSPath
+		ns.SandboxID = c.Endpoint.EndpointID
+	}
+	return ns
 }
 
 func nonNil(s []string) []string {

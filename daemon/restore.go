@@ -33,6 +33,20 @@ func (cs *Containers) restore() {
 		}
 		c.Unlock()
 	}
+	if cs.net == nil {
+		return
+	}
+	var running []string
+	for _, c := range cs.store.List() {
+		c.Lock()
+		if c.State.IsRunning() {
+			running = append(running, c.ID)
+		}
+		c.Unlock()
+	}
+	if err := cs.net.Reconcile(running); err != nil {
+		cs.log.Warn("reconciling networks", "err", err)
+	}
 }
 
 func (cs *Containers) restoreRunning(c *container.Container) {

@@ -84,7 +84,11 @@ func (cs *Containers) start(ctx context.Context, c *container.Container) (err er
 			undo.run()
 		}
 	}()
-	dir, err := cs.prepareBundle(c, &undo)
+	ep, err := cs.attachNetwork(ctx, c, &undo)
+	if err != nil {
+		return err
+	}
+	dir, err := cs.prepareBundle(c, ep, &undo)
 	if err != nil {
 		return err
 	}
@@ -102,6 +106,7 @@ func (cs *Containers) start(ctx context.Context, c *container.Container) (err er
 	}
 	c.Lock()
 	defer c.Unlock()
+	c.Endpoint = ep
 	c.State.SetRunning(st.Pid, time.Now().UTC())
 	if err := cs.store.Save(c); err != nil {
 		return err
@@ -114,7 +119,7 @@ func (cs *Containers) start(ctx context.Context, c *container.Container) (err er
 
 // prepareBundle mounts the container's rootfs and writes its OCI bundle
 // into its state directory, which it returns.
-func (cs *Containers) prepareBundle(c *container.Container, undo *cleanups) (string, error) {
+func (cs *Containers) prepareBundle(c *container.Container, ep *container.Endpoint, undo *cleanups) (string, error) {
 	rootfs, err := cs.layers.MountRW(c.ID)
 	if err != nil {
 		return "", err
@@ -127,7 +132,7 @@ func (cs *Containers) prepareBundle(c *container.Container, undo *cleanups) (str
 			return "", fmt.Errorf("creating working directory %s: %w", wd, err)
 		}
 	}
-	etc, err := cs.writeEtcFiles(c)
+	etc, err := cs.writeEtcFiles(c, ep)
 	if err != nil {
 		return "", err
 	}
@@ -142,7 +147,7 @@ func (cs *Containers) prepareBundle(c *container.Container, undo *cleanups) (str
 	undo.add(func() { _ = os.RemoveAll(dir) })
 	s, err := spec.Generate(spec.Options{
 		ID: c.ID, Rootfs: rootfs, Config: c.Config, HostConfig: c.HostConfig, Hostname: c.Config.Hostname,
-		EtcFiles: etc, CgroupsPath: "/berth/" + c.ID, InitPath: cs.initFor(c), NetNSPath: cs.netNSPath(c),
+		EtcFiles: etc, CgroupsPath: "/berth/" + c.ID, InitPath: cs.initFor(c), NetNSPath: netNSPath(c, ep),
 	})
 	if err != nil {
 		return "", err
@@ -231,6 +236,7 @@ func (cs *Containers) monitor(c *container.Container, lc *liveContainer) {
 func (cs *Containers) recordExit(c *container.Container, exit shim.Exit) {
 	c.Lock()
 	c.State.SetExited(exit.ExitCode, exit.ExitedAt, exit.OOMKilled)
+	cs.detachNetwork(c)
 	if err := cs.store.Save(c); err != nil {
 		cs.log.Error("saving container state", "container", c.ID, "err", err)
 	}
@@ -253,10 +259,13 @@ func (cs *Containers) recordExit(c *container.Container, exit shim.Exit) {
 }
 
 // writeEtcFiles writes hostname, hosts and resolv.conf for the container.
-func (cs *Containers) writeEtcFiles(c *container.Container) (map[string]string, error) {
+func (cs *Containers) writeEtcFiles(c *container.Container, ep *container.Endpoint) (map[string]string, error) {
 	dir := cs.store.Dir(c.ID)
 	hostname := c.Config.Hostname
 	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+	if ep != nil {
+		hosts += ep.IPAddress + "\t" + hostname + "\n"
+	}
 	files := map[string]string{
 		"/etc/hostname":    hostname + "\n",
 		"/etc/hosts":       hosts,
@@ -304,13 +313,49 @@ func (cs *Containers) initFor(c *container.Container) string {
 	return ""
 }
 
-// netNSPath is the network namespace to join: the host's for host mode.
-// Other modes get a new namespace with loopback only until networking lands.
-func (cs *Containers) netNSPath(c *container.Container) string {
-	if c.HostConfig.NetworkMode.IsHost() {
+// netNSPath is the network namespace to join: the bridge endpoint's, the
+// host's for host mode, or "" (a new one with loopback only) for none.
+func netNSPath(c *container.Container, ep *container.Endpoint) string {
+	switch {
+	case ep != nil:
+		return ep.NetNSPath
+	case c.HostConfig.NetworkMode.IsHost():
 		return "/proc/1/ns/net"
 	}
 	return ""
+}
+
+// onBridge reports whether the container joins the default bridge.
+func onBridge(c *container.Container) bool {
+	m := c.HostConfig.NetworkMode
+	return m == "" || m.IsDefault() || m.IsBridge()
+}
+
+// attachNetwork puts a bridge-mode container on the default bridge.
+func (cs *Containers) attachNetwork(ctx context.Context, c *container.Container, undo *cleanups) (*container.Endpoint, error) {
+	if cs.net == nil || !onBridge(c) {
+		return nil, nil
+	}
+	ep, err := cs.net.Attach(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the default bridge: %w", err)
+	}
+	undo.add(func() { _ = cs.net.Detach(c.ID) })
+	return &container.Endpoint{
+		NetNSPath: ep.NetNSPath, IPAddress: ep.IPAddress.String(), PrefixLen: ep.PrefixLen, Gateway: ep.Gateway.String(),
+		MacAddress: ep.MacAddress, NetworkID: ep.NetworkID, EndpointID: ep.EndpointID,
+	}, nil
+}
+
+// detachNetwork takes a stopped container off the bridge.
+func (cs *Containers) detachNetwork(c *container.Container) {
+	if cs.net == nil || c.Endpoint == nil {
+		return
+	}
+	if err := cs.net.Detach(c.ID); err != nil {
+		cs.log.Warn("detaching from the default bridge", "container", c.ID, "err", err)
+	}
+	c.Endpoint = nil
 }
 
 func logOptions(c *container.Container) shim.LogOptions {

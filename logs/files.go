@@ -13,6 +13,8 @@ import (
 type logFile struct {
 	name string
 	*os.File
+	gz  bool   // gzip-compressed (<path>.N.gz)
+	seq uint64 // the local format's file number, once read
 }
 
 // openFiles opens every file of the log at path, oldest first (<path>.N-1
@@ -55,7 +57,7 @@ func openNames(names []string) ([]logFile, error) {
 			}
 			return nil, err
 		}
-		files = append(files, logFile{name, f})
+		files = append(files, logFile{name: name, File: f, gz: strings.HasSuffix(name, gzExt)})
 	}
 	return files, nil
 }
@@ -76,17 +78,31 @@ func logNames(path string) ([]string, error) {
 	return names, nil
 }
 
-// rotatedNames lists <path>.N files, oldest (highest N) first.
+// rotatedNames lists the rotated files, oldest (highest N) first:
+// <path>.N, or <path>.N.gz if only that exists (while a compression is
+// finishing both do, with the same messages).
 func rotatedNames(path string) ([]string, error) {
-	nums, err := rotatedNums(path)
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	plain := map[int]bool{}
+	nums := rotatedIn(path, entries, plain)
 	names := make([]string, len(nums))
 	for i, n := range nums {
 		names[i] = rotatedName(path, n)
+		if !plain[n] {
+			names[i] += gzExt
+		}
 	}
-	return names, err
+	return names, nil
 }
 
-// rotatedNums lists the N of the <path>.N files, highest first.
+// rotatedNums lists the N of the <path>.N and <path>.N.gz files, highest
+// first.
 func rotatedNums(path string) ([]int, error) {
 	entries, err := os.ReadDir(filepath.Dir(path))
 	if err != nil {
@@ -95,17 +111,33 @@ func rotatedNums(path string) ([]int, error) {
 		}
 		return nil, err
 	}
+	return rotatedIn(path, entries, nil), nil
+}
+
+// rotatedIn picks the rotated files of the log at path out of the entries
+// of its directory and returns their N, highest first, once each; plain,
+// if not nil, gets the N that have an uncompressed file.
+func rotatedIn(path string, entries []os.DirEntry, plain map[int]bool) []int {
 	prefix := filepath.Base(path) + "."
 	var nums []int
 	for _, e := range entries {
 		suffix, ok := strings.CutPrefix(e.Name(), prefix)
-		if n, err := strconv.Atoi(suffix); ok && err == nil && n > 0 {
-			nums = append(nums, n)
+		if !ok {
+			continue
 		}
+		num, gz := strings.CutSuffix(suffix, gzExt)
+		n, err := strconv.Atoi(num)
+		if err != nil || n <= 0 {
+			continue
+		}
+		if !gz && plain != nil {
+			plain[n] = true
+		}
+		nums = append(nums, n)
 	}
 	slices.Sort(nums)
 	slices.Reverse(nums)
-	return nums, nil
+	return slices.Compact(nums)
 }
 
 func rotatedName(path string, n int) string { return path + "." + strconv.Itoa(n) }

@@ -7,14 +7,17 @@ import (
 	"time"
 )
 
-// follow yields lines as they are written to cur (nil: the log does not
-// exist yet) and to the files that replace it at each rotation.
-func (r *reader) follow(ctx context.Context, cur *os.File) error {
+// follow yields messages as they are written to cur (nil: the log does
+// not exist yet) and to the files that replace it at each rotation.
+func (r *reader) follow(ctx context.Context, cur *logFile) error {
 	defer func() {
 		if cur != nil {
 			cur.Close()
 		}
 	}()
+	if cur != nil && r.format.bySeq() {
+		cur.seq, _ = headerSeq(*cur)
+	}
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	done, final := r.opts.Done, false
@@ -33,7 +36,7 @@ func (r *reader) follow(ctx context.Context, cur *os.File) error {
 				cur.Close()
 			}
 			cur = next
-			if err := r.sc.reset(cur, 0); err != nil {
+			if err := r.open(*cur, 0); err != nil {
 				return err
 			}
 			continue
@@ -57,10 +60,12 @@ func (r *reader) pastUntil() bool {
 
 // drainFollowed is drain for the followed file, which someone may have
 // truncated: then it reads again from the start.
-func (r *reader) drainFollowed(cur *os.File) error {
-	if fi, err := cur.Stat(); err == nil && fi.Size() < r.sc.off {
-		if err := r.sc.reset(cur, 0); err != nil {
-			return err
+func (r *reader) drainFollowed(cur *logFile) error {
+	if !cur.gz {
+		if fi, err := cur.Stat(); err == nil && fi.Size() < r.sc.off {
+			if err := r.sc.reset(cur.File, 0); err != nil {
+				return err
+			}
 		}
 	}
 	return r.drain()
@@ -68,16 +73,23 @@ func (r *reader) drainFollowed(cur *os.File) error {
 
 // successor returns the file written after cur once cur was rotated away
 // (nil while cur is still the log, or its successor is not there yet).
-// Called before cur is drained: once rotated, cur gets no more lines.
-//
+// Called before cur is drained: once rotated, cur gets no more messages.
+func (r *reader) successor(cur *logFile) (*logFile, error) {
+	if cur != nil && !cur.gz && sameFile(cur.File, r.path) {
+		return nil, nil
+	}
+	if r.format.bySeq() {
+		return r.nextBySeq(cur)
+	}
+	return r.nextByName(cur)
+}
+
+// nextByName finds the successor of cur by the names of the files.
 // Rotation moves files to higher numbers only, so if cur is <path>.k
 // both before and after <path>.k-1 (or <path> for k = 1) is opened, the
 // file opened is the one written after cur.
-func (r *reader) successor(cur *os.File) (*os.File, error) {
-	if cur != nil && sameFile(cur, r.path) {
-		return nil, nil
-	}
-	if cur == nil || isDeleted(cur) {
+func (r *reader) nextByName(cur *logFile) (*logFile, error) {
+	if cur == nil || isDeleted(cur.File) {
 		return r.oldest() // nothing read yet, or cur was rotated out
 	}
 	nums, err := rotatedNums(r.path)
@@ -86,7 +98,7 @@ func (r *reader) successor(cur *os.File) (*os.File, error) {
 	}
 	for _, k := range nums {
 		name := rotatedName(r.path, k)
-		if !sameFile(cur, name) {
+		if !sameFile(cur.File, name) {
 			continue
 		}
 		next := r.path
@@ -97,8 +109,8 @@ func (r *reader) successor(cur *os.File) (*os.File, error) {
 		if err != nil {
 			return nil, nil // not renamed into place yet
 		}
-		if sameFile(cur, name) {
-			return f, nil
+		if sameFile(cur.File, name) {
+			return &logFile{name: next, File: f}, nil
 		}
 		f.Close()
 		return nil, nil
@@ -107,13 +119,36 @@ func (r *reader) successor(cur *os.File) (*os.File, error) {
 }
 
 // oldest opens the oldest file of the log, if any.
-func (r *reader) oldest() (*os.File, error) {
+func (r *reader) oldest() (*logFile, error) {
 	files, err := openFiles(r.path)
 	if err != nil || len(files) == 0 {
 		return nil, err
 	}
 	closeFiles(files[1:])
-	return files[0].File, nil
+	return &files[0], nil
+}
+
+// nextBySeq finds the successor of cur by the sequence numbers in the
+// headers of the log's files: the oldest file numbered after cur. That is
+// the next one, or if the follower fell behind so far that it was
+// removed, the oldest one left. Renames and compression do not matter.
+func (r *reader) nextBySeq(cur *logFile) (*logFile, error) {
+	files, err := openFiles(r.path)
+	if err != nil {
+		return nil, err
+	}
+	var next *logFile
+	for i := range files {
+		f := &files[i]
+		if next == nil {
+			if seq, ok := headerSeq(*f); ok && (cur == nil || seq > cur.seq) {
+				f.seq, next = seq, f
+				continue
+			}
+		}
+		f.Close()
+	}
+	return next, nil
 }
 
 // isDeleted says whether f has no name left (a rotation dropped it).

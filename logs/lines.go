@@ -15,13 +15,13 @@ const MaxLine = 16 << 10
 // bytes left at EOF as a last line (Flush). Not safe for concurrent use:
 // each stream has its own.
 type LineWriter struct {
-	file   *JSONFile
+	file   Writer
 	stream string
 	buf    []byte // the start of an unfinished line, shorter than MaxLine
 }
 
 // NewLineWriter returns a LineWriter logging stream (Stdout or Stderr) to f.
-func NewLineWriter(f *JSONFile, stream string) *LineWriter {
+func NewLineWriter(f Writer, stream string) *LineWriter {
 	return &LineWriter{file: f, stream: stream}
 }
 

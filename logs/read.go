@@ -1,9 +1,10 @@
 package logs
 
 import (
-	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"os"
@@ -35,8 +36,19 @@ const pollInterval = 50 * time.Millisecond
 // at the end of what is written; with Follow when ctx is cancelled, Done
 // is closed and drained, or Until has passed. A missing log is empty.
 func Read(ctx context.Context, path string, opts ReadOptions) iter.Seq2[*Message, error] {
+	return read(ctx, path, opts, jsonFormat{})
+}
+
+// ReadLocal is Read for a log in the local format (LocalFile), whose
+// rotated files may be compressed.
+func ReadLocal(ctx context.Context, path string, opts ReadOptions) iter.Seq2[*Message, error] {
+	return read(ctx, path, opts, localFormat{})
+}
+
+func read(ctx context.Context, path string, opts ReadOptions, f format) iter.Seq2[*Message, error] {
 	return func(yield func(*Message, error) bool) {
-		r := &reader{path: path, opts: opts, yield: yield}
+		r := &reader{path: path, opts: opts, yield: yield, format: f}
+		r.sc.split = f.split
 		if err := r.run(ctx); err != nil && !errors.Is(err, errStop) {
 			yield(nil, err)
 		}
@@ -47,12 +59,14 @@ func Read(ctx context.Context, path string, opts ReadOptions) iter.Seq2[*Message
 var errStop = errors.New("stop")
 
 type reader struct {
-	path  string
-	opts  ReadOptions
-	yield func(*Message, error) bool
-	msg   Message
-	out   []byte // Line with its timestamp
-	sc    scanner
+	path   string
+	opts   ReadOptions
+	yield  func(*Message, error) bool
+	format format
+	msg    Message
+	out    []byte // Line with its timestamp
+	sc     scanner
+	gz     *gzip.Reader // reused for every compressed file
 }
 
 func (r *reader) run(ctx context.Context) error {
@@ -63,12 +77,12 @@ func (r *reader) run(ctx context.Context) error {
 	defer func() { closeFiles(files) }()
 	first, off := 0, int64(0)
 	if r.opts.Tail >= 0 {
-		if first, off, err = tailStart(files, r.opts.Tail); err != nil {
+		if first, off, err = r.tailStart(files, r.opts.Tail); err != nil {
 			return err
 		}
 	}
 	for i := first; i < len(files); i++ {
-		if err := r.sc.reset(files[i].File, off); err != nil {
+		if err := r.open(files[i], off); err != nil {
 			return err
 		}
 		off = 0
@@ -79,31 +93,58 @@ func (r *reader) run(ctx context.Context) error {
 	if !r.opts.Follow {
 		return nil
 	}
-	var cur *os.File
+	var cur *logFile
 	if len(files) > 0 {
-		cur = files[len(files)-1].File
+		cur = &files[len(files)-1]
 		files = files[:len(files)-1] // cur is now the follower's to close
 	}
 	return r.follow(ctx, cur)
 }
 
-// drain yields every complete line of the current file.
+// open makes the scanner read f from offset off (of its uncompressed
+// content).
+func (r *reader) open(f logFile, off int64) error {
+	if !f.gz {
+		return r.sc.reset(f.File, off)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	var err error
+	if r.gz == nil {
+		r.gz, err = gzip.NewReader(f)
+	} else {
+		err = r.gz.Reset(f)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.name, err)
+	}
+	r.sc.start, r.sc.end, r.sc.off = 0, 0, 0
+	r.sc.f = r.gz
+	if _, err := io.CopyN(io.Discard, r.gz, off); err != nil {
+		return fmt.Errorf("%s: %w", f.name, err)
+	}
+	r.sc.off = off
+	return nil
+}
+
+// drain yields every complete entry of the current file.
 func (r *reader) drain() error {
 	for {
-		line, err := r.sc.next()
-		if err != nil || line == nil {
+		entry, ok, err := r.sc.next()
+		if err != nil || !ok {
 			return err
 		}
-		if err := r.emit(line); err != nil {
+		if err := r.emit(entry); err != nil {
 			return err
 		}
 	}
 }
 
-// emit decodes and filters one line and yields it.
-func (r *reader) emit(line []byte) error {
+// emit decodes and filters one entry and yields it.
+func (r *reader) emit(entry []byte) error {
 	m := &r.msg
-	if decodeEntry(m, line) != nil {
+	if !r.format.decode(m, entry) {
 		return nil // a damaged line is skipped, as a reader cannot repair it
 	}
 	if !r.opts.Until.IsZero() && m.Time.After(r.opts.Until) {
@@ -127,43 +168,56 @@ func (r *reader) emit(line []byte) error {
 	return nil
 }
 
-// scanner reads complete lines from one file; a last line without its
-// newline stays buffered until the rest is written.
+// scanner reads the complete entries of one file; an incomplete last
+// entry stays buffered until the rest is written.
 type scanner struct {
-	f          *os.File
+	f          io.Reader
+	split      splitFunc
 	buf        []byte
 	start, end int   // buf[start:end] is read but not returned
-	off        int64 // file offset of buf[end]
+	off        int64 // offset of buf[end] in what f yields
 }
 
+// splitFunc finds the entry at the start of b: its length n, framing
+// included, and the entry. With ok false, n is 0 if the entry is not
+// complete yet, else the length of damage to skip.
+type splitFunc func(b []byte) (n int, entry []byte, ok bool)
+
 func (s *scanner) reset(f *os.File, off int64) error {
-	if s.buf == nil {
-		s.buf = make([]byte, 256<<10)
-	}
 	s.f, s.start, s.end, s.off = f, 0, 0, off
 	_, err := f.Seek(off, io.SeekStart)
 	return err
 }
 
-// next returns the next complete line without its newline, or nil when
-// none is complete yet.
-func (s *scanner) next() ([]byte, error) {
+// pos is the offset of the next entry.
+func (s *scanner) pos() int64 { return s.off - int64(s.end-s.start) }
+
+// next returns the next complete entry; false when none is complete yet.
+func (s *scanner) next() ([]byte, bool, error) {
 	for {
-		if i := bytes.IndexByte(s.buf[s.start:s.end], '\n'); i >= 0 {
-			line := s.buf[s.start : s.start+i]
-			s.start += i + 1
-			return line, nil
+		for s.start < s.end {
+			n, entry, ok := s.split(s.buf[s.start:s.end])
+			if n == 0 {
+				break
+			}
+			s.start += n
+			if ok {
+				return entry, true, nil
+			}
 		}
 		n, err := s.fill()
 		if n == 0 || err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 }
 
 // fill reads more of the file after the buffered bytes, growing the
-// buffer for a line longer than it.
+// buffer for an entry longer than it.
 func (s *scanner) fill() (int, error) {
+	if s.buf == nil {
+		s.buf = make([]byte, 256<<10)
+	}
 	if s.start > 0 {
 		s.end = copy(s.buf, s.buf[s.start:s.end])
 		s.start = 0

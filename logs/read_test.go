@@ -235,7 +235,8 @@ func BenchmarkRead(b *testing.B) {
 	}
 	line := []byte(strings.Repeat("some typical log output with\ta tab and \"quotes\" ", 2) + "\n")
 	var size int64
-	for i := 0; size < 100<<20; i++ {
+	msgs := 0
+	for ; size < 100<<20; msgs++ {
 		f.Write(Stdout, line, time.Now())
 		size += int64(len(appendEntry(nil, Stdout, line, time.Now())))
 	}
@@ -254,4 +255,5 @@ func BenchmarkRead(b *testing.B) {
 			b.Fatal("nothing read")
 		}
 	}
+	b.ReportMetric(float64(msgs)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mmsg/s")
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/berth/berth/api"
 	"github.com/berth/berth/api/filters"
 	"github.com/berth/berth/daemon"
 	"github.com/containerd/errdefs"
@@ -97,7 +98,11 @@ func (s *Server) inspectContainer(ctx context.Context, w http.ResponseWriter, r 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, resp)
+	body, err := api.ContainerInspectAt(resp, versionOf(ctx))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, body)
 }
 
 // noContent answers 204 when err is nil.

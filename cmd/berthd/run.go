@@ -21,6 +21,7 @@ import (
 	"github.com/berth/berth/events"
 	"github.com/berth/berth/image"
 	"github.com/berth/berth/layer"
+	"github.com/berth/berth/network"
 	"github.com/berth/berth/server"
 )
 
@@ -43,6 +44,22 @@ func run(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	// Listen before building anything: a bad -H or TLS setting fails the
+	// start before the daemon touches mounts, bridges or rules. Clients
+	// that connect meanwhile wait in the backlog until Serve.
+	listeners, err := listen(cfg, log)
+	if err != nil {
+		return err
+	}
+	served := false
+	defer func() {
+		if !served {
+			for _, l := range listeners {
+				l.Close()
+			}
+			removeUnixSockets(cfg.Hosts)
+		}
+	}()
 
 	bus := events.NewBus()
 	layers, err := layer.NewStore(filepath.Join(cfg.DataRoot, "layers"), log.With("component", "layer"))
@@ -53,8 +70,15 @@ func run(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	nets, err := network.New(network.Config{
+		DataDir: filepath.Join(cfg.DataRoot, "network"), RunDir: filepath.Join(cfg.ExecRoot, "netns"),
+		Bridge: cfg.Bridge, BIP: cfg.BIP, IPTables: cfg.IPTables, Table: natTable(cfg.Bridge),
+	}, log.With("component", "network"))
+	if err != nil {
+		return err
+	}
 	ctrs, err := daemon.NewContainers(cfg, images, layers, bus, daemon.ContainersOptions{
-		ShimPath: helperPath("berth-shim"), InitPath: initPath(cfg.InitPath),
+		ShimPath: helperPath("berth-shim"), InitPath: initPath(cfg.InitPath), Network: nets,
 	}, log.With("component", "containers"))
 	if err != nil {
 		return err
@@ -62,10 +86,7 @@ func run(cfg *config.Config) error {
 	d := daemon.New(cfg, id, images, ctrs, layers, bus, log)
 	api := server.New(server.Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs}, daemon.Version, log.With("component", "api"))
 
-	listeners, err := listen(cfg, log)
-	if err != nil {
-		return err
-	}
+	served = true
 	// Cancelling baseCtx at shutdown ends long streams (events, logs -f).
 	baseCtx, stopStreams := context.WithCancel(context.Background())
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second, BaseContext: func(net.Listener) context.Context { return baseCtx }}
@@ -93,6 +114,9 @@ func run(cfg *config.Config) error {
 		srv.Close()
 	}
 	ctrs.Shutdown(ctx)
+	if err := nets.Close(); err != nil {
+		log.Warn("closing networks", "err", err)
+	}
 	removeUnixSockets(cfg.Hosts)
 	return nil
 }
@@ -167,4 +191,14 @@ func newLogger(level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// natTable is the nftables table of a bridge: "berth" for the default one,
+// one of its own for any other, so that daemons on different bridges never
+// rewrite each other's rules.
+func natTable(bridge string) string {
+	if bridge == "" || bridge == "berth0" {
+		return "berth"
+	}
+	return "berth_" + bridge
 }

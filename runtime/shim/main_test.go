@@ -75,18 +75,21 @@ func TestMain(m *testing.M) {
 type config struct {
 	args                      []string
 	tty, openStdin, stdinOnce bool
+	logDriver                 string // "" is json-file
 	maxSize                   int64
 	maxFiles                  int
+	compress                  bool
 	memory                    int64 // limit in bytes
 }
 
 // testContainer is a bundle of busybox in a temp dir, which is also the
 // shim's state dir, as berthd makes them.
 type testContainer struct {
-	t    *testing.T
-	id   string
-	dir  string
-	opts shim.Options
+	t         *testing.T
+	id        string
+	dir       string
+	logDriver string
+	opts      shim.Options
 }
 
 func newContainer(t *testing.T, cfg config) *testContainer {
@@ -96,20 +99,29 @@ func newContainer(t *testing.T, cfg config) *testContainer {
 		t.Skip("needs busybox-static")
 	}
 	t.Parallel()
-	c := &testContainer{t: t, id: randomID(), dir: t.TempDir()}
+	c := &testContainer{t: t, id: randomID(), dir: t.TempDir(), logDriver: cfg.logDriver}
+	if c.logDriver == "" {
+		c.logDriver = "json-file"
+	}
 	makeRootfs(t, filepath.Join(c.dir, "rootfs"))
 	writeSpec(t, c.dir, c.id, cfg)
 	c.opts = shim.Options{
 		Runtime: "/usr/bin/runc", RuntimeRoot: filepath.Join(c.dir, "runc"), Bundle: c.dir,
 		Tty: cfg.tty, OpenStdin: cfg.openStdin, StdinOnce: cfg.stdinOnce,
-		Log:      shim.LogOptions{Driver: "json-file", Path: c.logPath(), MaxSize: cfg.maxSize, MaxFiles: cfg.maxFiles},
+		Log:      shim.LogOptions{Driver: c.logDriver, Path: c.logPath(), MaxSize: cfg.maxSize, MaxFiles: cfg.maxFiles, Compress: cfg.compress},
 		ExitFile: filepath.Join(c.dir, "exit.json"),
 	}
 	t.Cleanup(c.checkLeaks)
 	return c
 }
 
-func (c *testContainer) logPath() string { return filepath.Join(c.dir, "ctr-json.log") }
+// logPath is where the container's log is, as berthd puts it.
+func (c *testContainer) logPath() string {
+	if c.logDriver == "local" {
+		return filepath.Join(c.dir, "local-logs", "container.log")
+	}
+	return filepath.Join(c.dir, "ctr-json.log")
+}
 
 func (c *testContainer) launch() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

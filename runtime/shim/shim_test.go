@@ -427,11 +427,23 @@ func TestFollowAcrossRotation(t *testing.T) {
 
 // TestShimRSS reports the memory of a shim serving an idle container.
 func TestShimRSS(t *testing.T) {
-	c := newContainer(t, config{args: []string{"sleep", "100"}})
-	client := c.run()
-	time.Sleep(500 * time.Millisecond)
-	st, _ := client.State(ctx(t))
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", st.ShimPid))
+	for _, driver := range []string{"json-file", "local"} {
+		t.Run(driver, func(t *testing.T) {
+			c := newContainer(t, config{args: []string{"sleep", "100"}, logDriver: driver, compress: true})
+			client := c.run()
+			time.Sleep(500 * time.Millisecond)
+			st, _ := client.State(ctx(t))
+			logStatus(t, st.ShimPid)
+			client.Kill(ctx(t), syscall.SIGKILL, false)
+			client.Wait(ctx(t))
+		})
+	}
+}
+
+// logStatus logs the memory of process pid.
+func logStatus(t *testing.T, pid int) {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,6 +452,4 @@ func TestShimRSS(t *testing.T) {
 			t.Log(strings.Join(strings.Fields(line), " "))
 		}
 	}
-	client.Kill(ctx(t), syscall.SIGKILL, false)
-	client.Wait(ctx(t))
 }

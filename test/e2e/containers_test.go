@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -501,4 +502,41 @@ func TestPrivilegedAndCaps(t *testing.T) {
 			t.Errorf("/proc/timer_list not masked: %q", out)
 		}
 	}
+}
+
+func TestDefaultBridge(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	must(t, d.docker("run", "-d", "--name", "srv", img, "sh", "-c", "echo hello-over-bridge > /tmp/index.html; exec busybox httpd -f -p 8080 -h /tmp"))
+	ip := inspectField(t, d, "docker", "srv", "{{.NetworkSettings.IPAddress}}")
+	if net := inspectField(t, d, "docker", "srv", "{{.NetworkSettings.Networks.bridge.IPAddress}}"); net != ip || ip == "" {
+		t.Fatalf("IPAddress %q, Networks.bridge.IPAddress %q", ip, net)
+	}
+	gw := inspectField(t, d, "docker", "srv", "{{.NetworkSettings.Gateway}}")
+	// Another container on the bridge reaches it by address; the gateway answers too.
+	r := d.docker("run", "--rm", img, "sh", "-c", "busybox wget -q -O - http://"+ip+":8080/index.html && busybox ping -c 1 -W 2 "+gw+" >/dev/null && echo gw-ok")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "hello-over-bridge") || !strings.Contains(r.Stdout, "gw-ok") {
+		t.Errorf("container to container over the bridge: %s", r)
+	}
+	// /etc/hosts names the container's own address.
+	if out := must(t, d.docker("exec", "srv", "cat", "/etc/hosts")); !strings.Contains(out, ip+"\t") {
+		t.Errorf("/etc/hosts: %q", out)
+	}
+	if out := must(t, d.docker("run", "--rm", "--network", "none", img, "sh", "-c", "ls /sys/class/net")); strings.TrimSpace(out) != "lo" {
+		t.Errorf("--network none interfaces: %q", out)
+	}
+	must(t, d.docker("rm", "-f", "srv"))
+	if out, _ := exec.Command("ip", "-o", "link", "show", "master", bridgeOf(d)).Output(); strings.TrimSpace(string(out)) != "" {
+		t.Errorf("veths left on the bridge: %s", out)
+	}
+}
+
+// bridgeOf is the --bridge a test daemon was started with.
+func bridgeOf(d *daemon) string {
+	for i, a := range d.args {
+		if a == "--bridge" && i+1 < len(d.args) {
+			return d.args[i+1]
+		}
+	}
+	return "berth0"
 }

@@ -5,6 +5,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/test/testenv"
+	"golang.org/x/sys/unix"
 )
 
 // binDir holds berthd and berth built for this test run.
@@ -82,7 +85,7 @@ func startDaemon(t testing.TB, extra ...string) *daemon {
 		t.Fatal(err)
 	}
 	d.args = append([]string{"--data-root", d.DataRoot, "--exec-root", d.ExecRoot, "-H", d.Host,
-		"--config-file", filepath.Join(dir, "daemon.json"), "--log-level", "debug"}, extra...)
+		"--config-file", filepath.Join(dir, "daemon.json"), "--log-level", "debug", "--bridge", testBridge(t)}, extra...)
 	d.start()
 	t.Cleanup(d.stop)
 	return d
@@ -126,6 +129,7 @@ func (d *daemon) stop() {
 		if err != nil {
 			d.t.Errorf("berthd exited with %v; log:\n%s", err, d.log.String())
 		}
+		d.checkNoMounts()
 	case <-time.After(15 * time.Second):
 		_ = d.cmd.Process.Kill()
 		<-d.exited
@@ -255,4 +259,41 @@ func (d *daemon) api(t testing.TB, method, path string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// testBridge names a bridge (and so an nftables table) for one test daemon,
+// and removes both when the test ends, after the daemon stopped.
+func testBridge(t testing.TB) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	bridge := "bt" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		_ = exec.Command("ip", "link", "delete", bridge).Run()
+		_ = exec.Command("nft", "delete", "table", "ip", "berth_"+bridge).Run()
+	})
+	return bridge
+}
+
+// checkNoMounts fails the test if anything is still mounted under the
+// daemon's directories after it stopped with no container running, and
+// unmounts it so that the machine stays clean.
+func (d *daemon) checkNoMounts() {
+	d.t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	var left []string
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) > 4 && strings.HasPrefix(fields[4], d.dir+"/") {
+			left = append(left, fields[4])
+		}
+	}
+	for i := len(left) - 1; i >= 0; i-- {
+		_ = unix.Unmount(left[i], unix.MNT_DETACH)
+	}
+	if len(left) > 0 {
+		d.t.Errorf("mounts left after berthd stopped: %v", left)
+	}
 }

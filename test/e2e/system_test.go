@@ -99,7 +99,7 @@ func TestDaemonJSON(t *testing.T) {
 	}
 	d := &daemon{t: t, dir: dir, DataRoot: filepath.Join(dir, "data"), ExecRoot: filepath.Join(dir, "exec"), Socket: filepath.Join(dir, "b.sock")}
 	d.Host = "unix://" + d.Socket
-	d.args = []string{"--data-root", d.DataRoot, "--exec-root", d.ExecRoot, "-H", d.Host, "--config-file", conf}
+	d.args = []string{"--data-root", d.DataRoot, "--exec-root", d.ExecRoot, "-H", d.Host, "--config-file", conf, "--bridge", testBridge(t)}
 	d.start()
 	t.Cleanup(d.stop)
 	out := must(t, d.docker("info", "--format", "{{.Labels}} {{.DefaultRuntime}}"))
@@ -184,7 +184,7 @@ func TestSocketActivation(t *testing.T) {
 	script := `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"`
 	cmd := exec.Command("/bin/sh", "-c", script, filepath.Join(binDir, "berthd"),
 		"--data-root", filepath.Join(dir, "data"), "--exec-root", filepath.Join(dir, "exec"),
-		"-H", "fd://", "--config-file", emptyConfig(t, dir))
+		"-H", "fd://", "--config-file", emptyConfig(t, dir), "--bridge", testBridge(t))
 	cmd.ExtraFiles = []*os.File{f}
 	var logBuf strings.Builder
 	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf

@@ -33,10 +33,11 @@ type Options struct {
 
 // LogOptions select the container's log driver.
 type LogOptions struct {
-	Driver   string `json:"driver"`   // "json-file" or "none"
-	Path     string `json:"path"`     // the json-file log
+	Driver   string `json:"driver"`   // "json-file", "local" or "none"
+	Path     string `json:"path"`     // the log file; for local, its directory is made if missing
 	MaxSize  int64  `json:"maxSize"`  // bytes; 0: the logs package default, < 0: no rotation
 	MaxFiles int    `json:"maxFiles"` // 0: the logs package default
+	Compress bool   `json:"compress"` // local: gzip rotated files
 }
 
 // Operations.

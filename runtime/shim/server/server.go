@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -36,7 +37,7 @@ type shim struct {
 	exitFile string
 	rt       *runtime
 	reap     *reaper
-	log      *logs.JSONFile // nil with the none driver
+	log      logs.Writer // nil with the none driver
 	io       *procIO
 	exited   chan struct{} // closed once the exit is recorded
 	handlers sync.WaitGroup
@@ -118,15 +119,32 @@ func newShim(id, dir string) (*shim, error) {
 }
 
 func (s *shim) openLog() error {
-	switch s.opts.Log.Driver {
+	o := s.opts.Log
+	cfg := logs.Config{MaxSize: o.MaxSize, MaxFiles: o.MaxFiles}
+	switch o.Driver {
 	case "", "none":
 		return nil
 	case "json-file":
-		f, err := logs.OpenJSONFile(s.opts.Log.Path, logs.Config{MaxSize: s.opts.Log.MaxSize, MaxFiles: s.opts.Log.MaxFiles})
+		f, err := logs.OpenJSONFile(o.Path, cfg)
+		if err != nil {
+			return err
+		}
 		s.log = f
-		return err
+		return nil
+	case "local":
+		if err := os.MkdirAll(filepath.Dir(o.Path), 0o700); err != nil {
+			return err
+		}
+		// Compressing a rotated file takes about 1 MiB (flate's state):
+		// give it back to the OS at once rather than keep it.
+		f, err := logs.OpenLocalFile(o.Path, logs.LocalConfig{Config: cfg, Compress: o.Compress, Compressed: debug.FreeOSMemory})
+		if err != nil {
+			return err
+		}
+		s.log = f
+		return nil
 	}
-	return errors.New("unsupported log driver " + s.opts.Log.Driver)
+	return errors.New("unsupported log driver " + o.Driver)
 }
 
 func (s *shim) closeLog() {

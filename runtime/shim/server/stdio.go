@@ -21,7 +21,7 @@ const (
 type procIO struct {
 	console *os.File // the pty master; nil without a tty
 	outs    []output
-	log     *logs.JSONFile // nil: output is not logged
+	log     logs.Writer // nil: output is not logged
 
 	copying sync.WaitGroup
 	drained chan struct{} // closed when every output reached EOF

@@ -67,6 +67,7 @@ func decodeOptions(b []byte) (protocol.Options, error) {
 			Path:     d.str(log["path"]),
 			MaxSize:  d.int(log["maxSize"]),
 			MaxFiles: int(d.int(log["maxFiles"])),
+			Compress: d.bool(log["compress"]),
 		}
 	}
 	return o, d.err
