@@ -69,9 +69,9 @@ func (cs *Containers) Attach(ctx context.Context, ref string, opts AttachOptions
 	cs.publish(c, eventtypes.ActionAttach, nil)
 	if opts.Logs {
 		c.Lock()
-		path := c.LogPath
+		path, local := cs.logFile(c)
 		c.Unlock()
-		if err := replayLog(ctx, path, tty, opts, conn); err != nil || !opts.Stream {
+		if err := replayLog(ctx, path, local, tty, opts, conn); err != nil || !opts.Stream {
 			return nil
 		}
 	}
@@ -254,11 +254,11 @@ func (cs *Containers) Resize(ctx context.Context, ref string, height, width uint
 
 // replayLog writes what the container logged so far to w, in the attach
 // stream's format.
-func replayLog(ctx context.Context, path string, tty bool, opts AttachOptions, w io.Writer) error {
+func replayLog(ctx context.Context, path string, local, tty bool, opts AttachOptions, w io.Writer) error {
 	if path == "" {
 		return nil
 	}
-	for msg, err := range logs.Read(ctx, path, logs.ReadOptions{Stdout: opts.Stdout, Stderr: opts.Stderr, Tail: -1}) {
+	for msg, err := range readLog(ctx, path, local, logs.ReadOptions{Stdout: opts.Stdout, Stderr: opts.Stderr, Tail: -1}) {
 		if err != nil {
 			return err
 		}

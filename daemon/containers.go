@@ -44,6 +44,9 @@ type Containers struct {
 	pending map[string][]*pendingAttach // attaches waiting for a start
 
 	execs execs
+
+	// exitedLogs tells the log compressor which container just exited.
+	exitedLogs chan string
 }
 
 // ContainersOptions are the paths Containers needs besides its services.
@@ -64,7 +67,9 @@ func NewContainers(cfg *config.Config, images *image.Service, layers *layer.Stor
 	cs := &Containers{cfg: cfg, store: store, images: images, layers: layers, bus: bus, log: log,
 		shimPath: opts.ShimPath, initPath: opts.InitPath, net: opts.Network, live: map[string]*liveContainer{}, waiters: map[string][]waiter{}, pending: map[string][]*pendingAttach{}, execs: execs{byID: map[string]*execInstance{}}}
 	images.SetContainerChecker(cs.imageUser)
+	cs.exitedLogs = make(chan string, 64)
 	cs.restore()
+	go cs.compressLogs(context.Background(), cs.exitedLogs)
 	return cs, nil
 }
 
@@ -171,7 +176,7 @@ func (cs *Containers) Create(ctx context.Context, name string, req containertype
 		Image: imgID, ImageRef: req.Config.Image, ChainID: chain, Runtime: runtimeName,
 		State: container.State{Status: containertypes.StateCreated},
 	}
-	if hc.LogConfig.Type != "none" {
+	if hc.LogConfig.Type == "json-file" {
 		c.LogPath = filepath.Join(cs.store.Dir(id), id+"-json.log")
 	}
 	if err := cs.layers.CreateRW(id, chain); err != nil {
@@ -224,7 +229,8 @@ func checkLogConfig(lc containertypes.LogConfig) error {
 	case "json-file", "none":
 		return nil
 	case "local":
-		return errdefs.ErrNotImplemented.WithMessage("the local log driver is not supported by Berth yet")
+		_, err := parseLocalLogOptions(lc.Config)
+		return err
 	}
 	return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("failed to create container: logger: no log driver named '%s' is registered", lc.Type))
 }

@@ -4,11 +4,18 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
+	"iter"
+	"path/filepath"
+	"strconv"
 	"time"
 
+	"github.com/berth/berth/container"
 	"github.com/berth/berth/logs"
+	"github.com/berth/berth/logs/logfile"
 	"github.com/containerd/errdefs"
+	"github.com/docker/go-units"
 )
 
 // LogsOptions are the parameters of GET /containers/{id}/logs.
@@ -35,14 +42,15 @@ func (cs *Containers) Logs(ctx context.Context, ref string, opts LogsOptions, ou
 		return err
 	}
 	c.Lock()
-	path, tty, driver := c.LogPath, c.Config.Tty, c.HostConfig.LogConfig.Type
+	tty, driver := c.Config.Tty, c.HostConfig.LogConfig.Type
+	path, local := cs.logFile(c)
 	c.Unlock()
 	if path == "" {
 		return errdefs.ErrNotImplemented.WithMessage(`configured logging driver does not support reading: "` + driver + `"`)
 	}
 	exited := cs.exitedChan(c.ID)
 	w := bufio.NewWriterSize(out.Start(tty), 64<<10)
-	read := logs.Read(ctx, path, logs.ReadOptions{
+	read := readLog(ctx, path, local, logs.ReadOptions{
 		Stdout: opts.Stdout, Stderr: opts.Stderr, Since: opts.Since, Until: opts.Until, Tail: opts.Tail,
 		Timestamps: opts.Timestamps, Follow: opts.Follow, Done: exited,
 	})
@@ -94,4 +102,72 @@ func frameHeader(stream byte, n int) []byte {
 	h[0] = stream
 	binary.BigEndian.PutUint32(h[4:], uint32(n))
 	return h
+}
+
+// logFile is where the container's log driver writes: the json-file log
+// (also Inspect's LogPath), or the local driver's log under local-logs/ in
+// the container's directory; "" for none. c is locked.
+func (cs *Containers) logFile(c *container.Container) (path string, local bool) {
+	switch c.HostConfig.LogConfig.Type {
+	case "local":
+		return filepath.Join(cs.store.Dir(c.ID), "local-logs", "container.log"), true
+	case "json-file":
+		return c.LogPath, false
+	}
+	return "", false
+}
+
+// readLog reads the container's log in its driver's format.
+func readLog(ctx context.Context, path string, local bool, opts logs.ReadOptions) iter.Seq2[*logs.Message, error] {
+	if local {
+		return logs.ReadLocal(ctx, path, opts)
+	}
+	return logs.Read(ctx, path, opts)
+}
+
+// localLogOptions are the local driver's options.
+type localLogOptions struct {
+	maxSize  int64
+	maxFiles int
+	compress bool
+}
+
+// parseLocalLogOptions reads the local driver's --log-opt as Docker does
+// (daemon/logger/local/config.go), with its defaults and words: max-size
+// (decimal units, default 20 MiB), max-file (5), compress (true).
+func parseLocalLogOptions(opts map[string]string) (localLogOptions, error) {
+	o := localLogOptions{maxSize: logfile.DefaultMaxSize, maxFiles: logfile.DefaultMaxFiles, compress: true}
+	invalid := func(format string, args ...any) (localLogOptions, error) {
+		return o, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf(format, args...))
+	}
+	for k, v := range opts {
+		var err error
+		switch k {
+		case "max-size":
+			if o.maxSize, err = units.FromHumanSize(v); err != nil {
+				return invalid("invalid value for max-size: %s: %v", v, err)
+			}
+		case "max-file":
+			if o.maxFiles, err = strconv.Atoi(v); err != nil {
+				return invalid("invalid value for max-file: %s: %v", v, err)
+			}
+		case "compress":
+			if o.compress, err = strconv.ParseBool(v); err != nil {
+				return invalid("invalid boolean value for compress: %v", err)
+			}
+		case "labels", "labels-regex", "env", "env-regex", "tag":
+			return o, errdefs.ErrNotImplemented.WithMessage("log opt '" + k + "' is not supported by Berth yet")
+		default:
+			return invalid("unknown log opt '%s' for log driver local", k)
+		}
+	}
+	switch {
+	case o.maxSize < 0:
+		return invalid("max-size must not be negative")
+	case o.maxFiles < 0:
+		return invalid("max-file must not be negative")
+	case o.compress && o.maxFiles <= 1:
+		return invalid("compression cannot be enabled when max file count is 1")
+	}
+	return o, nil
 }

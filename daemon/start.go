@@ -168,7 +168,7 @@ func (cs *Containers) launchShim(ctx context.Context, c *container.Container, di
 		Runtime: runtimePath, RuntimeArgs: rt.Args, RuntimeRoot: cs.runtimeRoot(c.Runtime),
 		Bundle: dir, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		ExitFile: filepath.Join(dir, "exit.json"),
-		Log:      logOptions(c),
+		Log:      cs.logOptions(c),
 	}
 	if err := shim.Launch(ctx, cs.shimPath, c.ID, dir, opts); err != nil {
 		return nil, runtimeError(err)
@@ -251,6 +251,10 @@ func (cs *Containers) recordExit(c *container.Container, exit shim.Exit) {
 	delete(cs.live, c.ID)
 	cs.mu.Unlock()
 	cs.notify(c.ID, waitNextExit, exit.ExitCode)
+	select {
+	case cs.exitedLogs <- c.ID:
+	default: // the compressor is busy; the next start or restore catches up
+	}
 	if autoRemove {
 		if err := cs.remove(c, false); err != nil {
 			cs.log.Error("auto-removing container", "container", c.ID, "err", err)
@@ -358,9 +362,16 @@ func (cs *Containers) detachNetwork(c *container.Container) {
 	c.Endpoint = nil
 }
 
-func logOptions(c *container.Container) shim.LogOptions {
-	if c.LogPath == "" {
+func (cs *Containers) logOptions(c *container.Container) shim.LogOptions {
+	path, local := cs.logFile(c)
+	if path == "" {
 		return shim.LogOptions{Driver: "none"}
+	}
+	if local {
+		o, _ := parseLocalLogOptions(c.HostConfig.LogConfig.Config) // checked at create
+		// Docker rotates before every message with max-size 0, and keeps
+		// one file with max-file 0; 0 means the default to the shim.
+		return shim.LogOptions{Driver: "local", Path: path, MaxSize: max(o.maxSize, 1), MaxFiles: max(o.maxFiles, 1)}
 	}
 	maxSize, maxFiles := int64(10<<20), 3 // rotation on by default
 	if v, ok := c.HostConfig.LogConfig.Config["max-size"]; ok {

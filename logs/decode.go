@@ -12,7 +12,7 @@ import (
 var errBadEntry = errors.New("malformed log entry")
 
 // decodeEntry parses one JSON line into m, reusing m.Line's memory. Lines
-// as JSONFile writes them take a fast path; anything else valid (Docker's
+// as logfile.JSON writes them take a fast path; anything else valid (Docker's
 // "attrs", other field orders) goes through encoding/json.
 func decodeEntry(m *Message, b []byte) error {
 	if decodeFast(m, b) {

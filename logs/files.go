@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/berth/berth/logs/logfile"
 )
 
 // logFile is one open file of a log, with the name it had when opened.
@@ -57,13 +59,13 @@ func openNames(names []string) ([]logFile, error) {
 			}
 			return nil, err
 		}
-		files = append(files, logFile{name: name, File: f, gz: strings.HasSuffix(name, gzExt)})
+		files = append(files, logFile{name: name, File: f, gz: strings.HasSuffix(name, logfile.GzExt)})
 	}
 	return files, nil
 }
 
 // logNames lists the log's files, oldest first: <path>.N (highest N
-// first), then <path> if it exists. Gaps in N are fine: JSONFile renames
+// first), then <path> if it exists. Gaps in N are fine: the writers rename
 // one file at a time.
 func logNames(path string) ([]string, error) {
 	names, err := rotatedNames(path)
@@ -93,9 +95,9 @@ func rotatedNames(path string) ([]string, error) {
 	nums := rotatedIn(path, entries, plain)
 	names := make([]string, len(nums))
 	for i, n := range nums {
-		names[i] = rotatedName(path, n)
+		names[i] = logfile.RotatedName(path, n)
 		if !plain[n] {
-			names[i] += gzExt
+			names[i] += logfile.GzExt
 		}
 	}
 	return names, nil
@@ -125,7 +127,7 @@ func rotatedIn(path string, entries []os.DirEntry, plain map[int]bool) []int {
 		if !ok {
 			continue
 		}
-		num, gz := strings.CutSuffix(suffix, gzExt)
+		num, gz := strings.CutSuffix(suffix, logfile.GzExt)
 		n, err := strconv.Atoi(num)
 		if err != nil || n <= 0 {
 			continue
@@ -139,8 +141,6 @@ func rotatedIn(path string, entries []os.DirEntry, plain map[int]bool) []int {
 	slices.Reverse(nums)
 	return slices.Compact(nums)
 }
-
-func rotatedName(path string, n int) string { return path + "." + strconv.Itoa(n) }
 
 // stillNamed says whether every file is still at its name: a rotation
 // moves some file to a name that held another, or away from its name.

@@ -2,9 +2,12 @@ package logs
 
 import (
 	"context"
+	"io"
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/berth/berth/logs/logfile"
 )
 
 // follow yields messages as they are written to cur (nil: the log does
@@ -16,7 +19,7 @@ func (r *reader) follow(ctx context.Context, cur *logFile) error {
 		}
 	}()
 	if cur != nil && r.format.bySeq() {
-		cur.seq, _ = headerSeq(*cur)
+		cur.seq, _ = fileSeq(*cur)
 	}
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
@@ -97,13 +100,13 @@ func (r *reader) nextByName(cur *logFile) (*logFile, error) {
 		return nil, err
 	}
 	for _, k := range nums {
-		name := rotatedName(r.path, k)
+		name := logfile.RotatedName(r.path, k)
 		if !sameFile(cur.File, name) {
 			continue
 		}
 		next := r.path
 		if k > 1 {
-			next = rotatedName(r.path, k-1)
+			next = logfile.RotatedName(r.path, k-1)
 		}
 		f, err := os.Open(next)
 		if err != nil {
@@ -141,7 +144,7 @@ func (r *reader) nextBySeq(cur *logFile) (*logFile, error) {
 	for i := range files {
 		f := &files[i]
 		if next == nil {
-			if seq, ok := headerSeq(*f); ok && (cur == nil || seq > cur.seq) {
+			if seq, ok := fileSeq(*f); ok && (cur == nil || seq > cur.seq) {
 				f.seq, next = seq, f
 				continue
 			}
@@ -149,6 +152,12 @@ func (r *reader) nextBySeq(cur *logFile) (*logFile, error) {
 		f.Close()
 	}
 	return next, nil
+}
+
+// fileSeq reads f's sequence number (the local format); false if it has
+// none.
+func fileSeq(f logFile) (uint64, bool) {
+	return logfile.ReadSeq(io.NewSectionReader(f.File, 0, 1<<20), f.gz)
 }
 
 // isDeleted says whether f has no name left (a rotation dropped it).

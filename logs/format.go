@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"io"
 	"os"
+	"time"
+
+	"github.com/berth/berth/logs/logfile"
 )
 
 // format is what a reader needs to know of a driver's files.
@@ -48,13 +51,39 @@ func (jsonFormat) tail(f *os.File, n int) (int64, int, bool, error) {
 
 func (jsonFormat) bySeq() bool { return false }
 
-// localFormat is the local driver's: length-framed records (local.go).
+// localFormat is the local driver's: length-framed records
+// (logfile.NextRecord).
 type localFormat struct{}
 
-func (localFormat) split(b []byte) (int, []byte, bool)               { return splitRecord(b) }
-func (localFormat) decode(m *Message, body []byte) bool              { return decodeRecord(m, body) }
-func (localFormat) counts(body []byte) bool                          { return isMessage(body) }
-func (localFormat) bySeq() bool                                      { return true }
+func (localFormat) split(b []byte) (int, []byte, bool) {
+	n, _, ok := logfile.NextRecord(b)
+	if !ok {
+		return n, nil, false
+	}
+	return n, b[:n], true
+}
+
+func (localFormat) decode(m *Message, rec []byte) bool {
+	_, r, _ := logfile.NextRecord(rec)
+	if r.Header {
+		return false
+	}
+	m.Stream = r.Stream
+	m.Time = time.Unix(0, r.Time).UTC()
+	m.Line = append(m.Line[:0], r.Text...)
+	if !r.Partial {
+		m.Line = append(m.Line, '\n')
+	}
+	return true
+}
+
+func (localFormat) counts(rec []byte) bool {
+	_, r, _ := logfile.NextRecord(rec)
+	return !r.Header
+}
+
+func (localFormat) bySeq() bool { return true }
+
 func (localFormat) tail(f *os.File, n int) (int64, int, bool, error) { return localTail(f, n) }
 
 // localTail walks back from the end of f by the length that ends each
@@ -67,25 +96,24 @@ func localTail(f *os.File, n int) (off int64, found int, ok bool, err error) {
 	}
 	w := backWindow{f: f}
 	for pos := fi.Size(); pos > 0; {
-		if pos < frameSize+recordBody {
+		if pos < logfile.MinRecordSize {
 			return 0, 0, false, nil
 		}
 		b, err := w.at(pos-4, 4)
 		if b == nil {
 			return 0, 0, false, err
 		}
-		size := int64(binary.BigEndian.Uint32(b))
-		start := pos - frameSize - size
-		if size < recordBody || size > maxRecordBody || start < 0 {
+		start := pos - int64(binary.BigEndian.Uint32(b)) - 8 // the lengths
+		if pos-start < logfile.MinRecordSize || pos-start > logfile.MaxRecordLine+logfile.MinRecordSize || start < 0 {
 			return 0, 0, false, nil
 		}
 		rec, err := w.at(start, int(pos-start))
 		if rec == nil {
 			return 0, 0, false, err
 		}
-		if size, body, ok := splitRecord(rec); !ok || size != len(rec) {
+		if size, r, ok := logfile.NextRecord(rec); !ok || size != len(rec) {
 			return 0, 0, false, nil
-		} else if isMessage(body) {
+		} else if !r.Header {
 			if found == n {
 				return pos, n, true, nil
 			}

@@ -13,69 +13,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/logs/logfile"
 )
 
-func TestRecordRoundTrip(t *testing.T) {
-	ts := time.Date(2024, 5, 1, 10, 0, 0, 123456789, time.UTC)
-	for _, line := range []string{"plain\n", "\n", "partial", "", "binary \x00\xff\n\r\n", strings.Repeat("x", MaxLine)} {
-		rec := appendRecord(nil, kindStderr, []byte(line), ts)
-		n, body, ok := splitRecord(append(rec, "next"...))
-		if !ok || n != len(rec) {
-			t.Fatalf("%q: split %d %v, record is %d bytes", line, n, ok, len(rec))
-		}
-		var m Message
-		if !decodeRecord(&m, body) {
-			t.Fatalf("%q: not a message", line)
-		}
-		if string(m.Line) != line || m.Stream != Stderr || !m.Time.Equal(ts) || m.Time.Location() != time.UTC {
-			t.Errorf("%q: decoded %q %s %v", line, m.Line, m.Stream, m.Time)
-		}
-		if partial := !strings.HasSuffix(line, "\n"); (body[1]&flagPartial != 0) != partial {
-			t.Errorf("%q: partial flag %v", line, !partial)
-		}
-	}
-}
-
-func TestSplitRecordIncomplete(t *testing.T) {
-	rec := appendRecord(nil, kindStdout, []byte("hello\n"), t0)
-	for i := range len(rec) {
-		if n, _, ok := splitRecord(rec[:i]); n != 0 || ok {
-			t.Errorf("%d of %d bytes: split %d %v", i, len(rec), n, ok)
-		}
-	}
-	for _, damaged := range [][]byte{
-		{0xff, 0, 0, 0, 1}, // length too large
-		{0, 0, 0, 1, 1},    // length too small
-		append([]byte{0, 0, 0, 16, 9}, make([]byte, 20)...),                 // no such kind
-		func() []byte { b := slices.Clone(rec); b[len(b)-1]++; return b }(), // lengths differ
-	} {
-		if n, _, ok := splitRecord(damaged); n != 1 || ok {
-			t.Errorf("% x: split %d %v, want a byte skipped", damaged, n, ok)
-		}
-	}
-}
-
-func TestHeader(t *testing.T) {
-	h := appendHeader(nil, 42, t0)
-	if len(h) != headerSize {
-		t.Fatalf("header is %d bytes, want %d", len(h), headerSize)
-	}
-	if seq, ok := readHeader(bytes.NewReader(h)); !ok || seq != 42 {
-		t.Errorf("readHeader: %d %v", seq, ok)
-	}
-	_, body, _ := splitRecord(h)
-	if isMessage(body) || decodeRecord(&Message{}, body) {
-		t.Error("the header is a message")
-	}
-	if _, ok := readHeader(bytes.NewReader(appendRecord(nil, kindStdout, []byte("not a header, long enough\n"), t0))); ok {
-		t.Error("a message read as a header")
-	}
-}
-
-// writeLocalLog is writeLog for a local log.
-func writeLocalLog(t testing.TB, path string, cfg LocalConfig, from, to int) {
+// writeLocalLog is writeLog for a local log, lines from to to; with
+// compress, berthd's part follows: the rotated files are compressed.
+func writeLocalLog(t testing.TB, path string, cfg logfile.Config, compress bool, from, to int) {
 	t.Helper()
-	f, err := OpenLocalFile(path, cfg)
+	f, err := logfile.OpenLocal(path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +37,22 @@ func writeLocalLog(t testing.TB, path string, cfg LocalConfig, from, to int) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if compress {
+		if err := CompressRotated(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// nameSeq is the sequence number of the log file name.
+func nameSeq(t testing.TB, name string) uint64 {
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	seq, _ := fileSeq(logFile{name: name, File: f, gz: strings.HasSuffix(name, ".gz")})
+	return seq
 }
 
 func readAllLocal(t testing.TB, path string, opts ReadOptions) []string {
@@ -109,7 +71,7 @@ func TestLocalReadFilters(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprint("compress=", compress), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "container.log")
-			writeLocalLog(t, path, LocalConfig{Config: Config{MaxSize: 150, MaxFiles: 100}, Compress: compress}, 0, 20)
+			writeLocalLog(t, path, logfile.Config{MaxSize: 150, MaxFiles: 100}, compress, 0, 20)
 			if gz, _ := filepath.Glob(path + ".*.gz"); compress != (len(gz) > 0) {
 				t.Fatalf("compressed files: %q", gz)
 			}
@@ -142,12 +104,12 @@ func TestLocalReadFilters(t *testing.T) {
 
 func TestLocalPartialMessages(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "container.log")
-	f, err := OpenLocalFile(path, LocalConfig{})
+	f, err := logfile.OpenLocal(path, logfile.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := strings.Repeat("x", MaxLine)
-	lw := NewLineWriter(f, Stdout)
+	x := strings.Repeat("x", logfile.MaxLine)
+	lw := logfile.NewLineWriter(f, Stdout)
 	lw.Write([]byte(x + x + "end\nlast"))
 	lw.Flush()
 	f.Close()
@@ -166,7 +128,7 @@ func TestLocalRotation(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "container.log")
 			const maxSize = 1000
-			writeLocalLog(t, path, LocalConfig{Config: Config{MaxSize: maxSize, MaxFiles: tc.maxFiles}, Compress: tc.compress}, 0, 500)
+			writeLocalLog(t, path, logfile.Config{MaxSize: maxSize, MaxFiles: tc.maxFiles}, tc.compress, 0, 500)
 			entries, _ := os.ReadDir(dir)
 			if len(entries) != tc.maxFiles {
 				t.Fatalf("%d files, want %d", len(entries), tc.maxFiles)
@@ -222,27 +184,26 @@ func uncompressedSize(t *testing.T, name string) int {
 // <path>.1 and <path>.1.gz both exist, with the same messages.
 func TestLocalCompressionInFlight(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "container.log")
-	writeLocalLog(t, path, LocalConfig{Config: Config{MaxSize: 200, MaxFiles: 3}}, 0, 12)
-	b, _ := os.ReadFile(path + ".1")
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(b)
-	zw.Close()
-	os.WriteFile(path+".1.gz", gz.Bytes(), 0o640)
-	os.Rename(path+".2", path+".2.gz.tmp") // a compression that was cut short
+	writeLocalLog(t, path, logfile.Config{MaxSize: 200, MaxFiles: 3}, false, 0, 12)
+	f, _ := os.Open(path + ".1")
+	if err := gzipTo(path+".1.gz", f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	os.WriteFile(path+".gz.tmp", []byte("a compression that was cut short"), 0o640)
 	got := readAllLocal(t, path, ReadOptions{Stdout: true, Stderr: true, Tail: -1})
 	if len(got) == 0 || !slices.Equal(got, lines(12-len(got), 12)) {
 		t.Errorf("read %q, want the last lines in order, once", got)
 	}
-	// A writer opening the log finishes the work: .1 compressed, the
-	// temporary file removed.
-	writeLocalLog(t, path, LocalConfig{Config: Config{MaxSize: 200, MaxFiles: 3}, Compress: true}, 12, 13)
+	if err := CompressRotated(path); err != nil {
+		t.Fatal(err)
+	}
 	names, _ := filepath.Glob(path + ".*")
-	if want := []string{path + ".1.gz", path + ".2.gz"}; !slices.Equal(names, want) {
+	if want := []string{path + ".1.gz"}; !slices.Equal(names, want) {
 		t.Errorf("files %q, want %q", names, want)
 	}
-	if got := readAllLocal(t, path, ReadOptions{Stdout: true, Stderr: true, Tail: -1}); !slices.Equal(got, lines(13-len(got), 13)) || len(got) < 2 {
-		t.Errorf("after reopening: %q", got)
+	if again := readAllLocal(t, path, ReadOptions{Stdout: true, Stderr: true, Tail: -1}); !slices.Equal(again, got) {
+		t.Errorf("compressed: %q", again)
 	}
 }
 
@@ -250,11 +211,11 @@ func TestLocalCompressionInFlight(t *testing.T) {
 // the log and numbers the files it makes after the existing ones.
 func TestLocalReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "container.log")
-	cfg := LocalConfig{Config: Config{MaxSize: 300, MaxFiles: 50}, Compress: true}
-	writeLocalLog(t, path, cfg, 0, 10)
-	seq, _ := fileSeq(path)
-	writeLocalLog(t, path, cfg, 10, 20)
-	if seq2, _ := fileSeq(path); seq2 <= seq {
+	cfg := logfile.Config{MaxSize: 300, MaxFiles: 50}
+	writeLocalLog(t, path, cfg, true, 0, 10)
+	seq := nameSeq(t, path)
+	writeLocalLog(t, path, cfg, true, 10, 20)
+	if seq2 := nameSeq(t, path); seq2 <= seq {
 		t.Errorf("seq %d after reopening, was %d", seq2, seq)
 	}
 	// A writer stopped in the middle of a rotation: <path> moved to
@@ -263,23 +224,26 @@ func TestLocalReopen(t *testing.T) {
 	for _, name := range names {
 		num, gz := strings.CutSuffix(strings.TrimPrefix(name, path+"."), ".gz")
 		n, _ := strconv.Atoi(num)
-		to := rotatedName(path, n+1)
+		to := logfile.RotatedName(path, n+1)
 		if gz {
 			to += ".gz"
 		}
 		os.Rename(name, to)
 	}
+	header := make([]byte, logfile.HeaderSize)
+	f, _ := os.Open(path)
+	f.Read(header)
+	f.Close()
 	os.Rename(path, path+".1")
-	os.WriteFile(path+".new", appendHeader(nil, 1, t0), 0o640)
-	writeLocalLog(t, path, cfg, 20, 30)
+	os.WriteFile(path+".new", header, 0o640)
+	writeLocalLog(t, path, cfg, true, 20, 30)
 	names, _ = rotatedNames(path)
 	if plain, _ := filepath.Glob(path + ".[0-9]"); len(plain) > 0 {
 		t.Errorf("rotated files left uncompressed: %q", plain)
 	}
 	var seqs []uint64
 	for _, name := range append(names, path) {
-		s, _ := fileSeq(name)
-		seqs = append(seqs, s)
+		seqs = append(seqs, nameSeq(t, name))
 	}
 	if !slices.IsSorted(seqs) || len(slices.Compact(slices.Clone(seqs))) != len(seqs) {
 		t.Errorf("file numbers %v, want increasing", seqs)
@@ -292,8 +256,8 @@ func TestLocalReopen(t *testing.T) {
 
 func TestLocalIncompleteLastRecord(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "container.log")
-	writeLocalLog(t, path, LocalConfig{}, 0, 2)
-	rec := appendRecord(nil, kindStdout, []byte("line 2\n"), t0.Add(2*time.Second))
+	writeLocalLog(t, path, logfile.Config{}, false, 0, 2)
+	rec := logfile.AppendRecord(nil, Stdout, []byte("line 2\n"), t0.Add(2*time.Second))
 	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	f.Write(rec[:9])
 	for _, tail := range []int{-1, 0, 1, 2} {
@@ -324,7 +288,7 @@ func TestLocalIncompleteLastRecord(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("follow tail %d: got %q, want %q", tail, got, want)
 		}
-		os.Truncate(path, int64(headerSize+2*len(appendRecord(nil, kindStdout, []byte("line 0\n"), t0))))
+		os.Truncate(path, int64(logfile.HeaderSize+2*len(logfile.AppendRecord(nil, Stdout, []byte("line 0\n"), t0))))
 		f.Write(rec[:9])
 	}
 	f.Close()
@@ -335,12 +299,12 @@ func TestLocalIncompleteLastRecord(t *testing.T) {
 // starts a new file rather than append after it.
 func TestLocalTornRecord(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "container.log")
-	cfg := LocalConfig{Config: Config{MaxFiles: 3}, Compress: true}
-	writeLocalLog(t, path, cfg, 0, 3)
+	cfg := logfile.Config{MaxFiles: 3}
+	writeLocalLog(t, path, cfg, true, 0, 3)
 	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	f.Write(appendRecord(nil, kindStdout, []byte("torn away\n"), t0)[:15])
+	f.Write(logfile.AppendRecord(nil, Stdout, []byte("torn away\n"), t0)[:15])
 	f.Close()
-	writeLocalLog(t, path, cfg, 3, 6)
+	writeLocalLog(t, path, cfg, true, 3, 6)
 	if names, _ := filepath.Glob(path + "*"); len(names) != 2 {
 		t.Errorf("files %q, want a new one", names)
 	}
@@ -356,10 +320,10 @@ func TestLocalTornRecord(t *testing.T) {
 // after them read, with or without tail.
 func TestLocalDamage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "container.log")
-	writeLocalLog(t, path, LocalConfig{}, 0, 6)
+	writeLocalLog(t, path, logfile.Config{}, false, 0, 6)
 	f, _ := os.OpenFile(path, os.O_WRONLY, 0)
-	recSize := int64(len(appendRecord(nil, kindStdout, []byte("line 0\n"), t0)))
-	f.WriteAt([]byte("garbage!"), headerSize+2*recSize+5) // in line 2
+	recSize := int64(len(logfile.AppendRecord(nil, Stdout, []byte("line 0\n"), t0)))
+	f.WriteAt([]byte("garbage!"), logfile.HeaderSize+2*recSize+5) // in line 2
 	f.Close()
 	want := append(lines(0, 2), lines(3, 6)...)
 	if got := readAllLocal(t, path, ReadOptions{Stdout: true, Stderr: true, Tail: -1}); !slices.Equal(got, want) {
@@ -379,7 +343,7 @@ func TestLocalMissingLog(t *testing.T) {
 	go func() {
 		time.Sleep(2 * pollInterval)
 		os.Mkdir(filepath.Dir(path), 0o700)
-		writeLocalLog(t, path, LocalConfig{}, 0, 3)
+		writeLocalLog(t, path, logfile.Config{}, false, 0, 3)
 		close(done)
 	}()
 	if got := readAllLocal(t, path, ReadOptions{Stdout: true, Stderr: true, Tail: -1, Follow: true, Done: done}); !slices.Equal(got, lines(0, 3)) {
@@ -387,9 +351,9 @@ func TestLocalMissingLog(t *testing.T) {
 	}
 }
 
-// TestLocalFollowRotation follows a log that rotates (and compresses)
-// many times while it is read; the follower must see every line once, in
-// order, whatever the tail it started with.
+// TestLocalFollowRotation follows a log that rotates many times while it
+// is read, and that berthd compresses meanwhile: the follower must see
+// every line once, in order, whatever the tail it started with.
 func TestLocalFollowRotation(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -406,8 +370,9 @@ func TestLocalFollowRotation(t *testing.T) {
 		{"one file paced", 1, false, 300, 25 * time.Millisecond, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "container.log")
-			w, err := OpenLocalFile(path, LocalConfig{Config: Config{MaxSize: 1000, MaxFiles: tc.maxFiles}, Compress: tc.compress})
+			w, err := logfile.OpenLocal(path, logfile.Config{MaxSize: 1000, MaxFiles: tc.maxFiles})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -425,6 +390,10 @@ func TestLocalFollowRotation(t *testing.T) {
 					}
 				}
 			}()
+			if tc.compress {
+				compressed := compressUntil(t, path, done)
+				defer func() { <-compressed }()
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			var got []string
@@ -441,20 +410,75 @@ func TestLocalFollowRotation(t *testing.T) {
 	}
 }
 
+// compressUntil runs CompressRotated on the log at path, as berthd would,
+// again and again until done is closed; the channel it returns is closed
+// after a last pass.
+func compressUntil(t *testing.T, path string, done <-chan struct{}) <-chan struct{} {
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				if err := CompressRotated(path); err != nil {
+					t.Error(err)
+				}
+				return
+			case <-time.After(time.Millisecond):
+			}
+			if err := CompressRotated(path); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	return finished
+}
+
+// TestCompressRotatedWhileRotating compresses a log whose writer rotates
+// it as fast as it can: no message may be lost or doubled, and nothing
+// is left uncompressed.
+func TestCompressRotatedWhileRotating(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "container.log")
+	w, err := logfile.OpenLocal(path, logfile.Config{MaxSize: 500, MaxFiles: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000
+	done := make(chan struct{})
+	compressed := compressUntil(t, path, done)
+	for i := range n {
+		w.Write(Stdout, fmt.Appendf(nil, "line %d\n", i), t0)
+	}
+	w.Close()
+	close(done)
+	<-compressed
+	if plain, _ := filepath.Glob(path + ".[0-9]*[0-9]"); len(plain) > 0 {
+		t.Errorf("left uncompressed: %q", plain)
+	}
+	if names, _ := filepath.Glob(path + "*"); len(names) != 20 {
+		t.Errorf("%d files, want 20", len(names))
+	}
+	got := readAllLocal(t, path, ReadOptions{Stdout: true, Tail: -1})
+	if len(got) == 0 || !slices.Equal(got, lines(n-len(got), n)) {
+		t.Errorf("read %d lines, want the last ones in order", len(got))
+	}
+}
+
 // BenchmarkReadLocal reads back about 100 MB of local log, in one file
 // or rotated into compressed files (100 MB before compression). The
 // messages are BenchmarkRead's: compare Mmsg/s.
 func BenchmarkReadLocal(b *testing.B) {
 	line := []byte(strings.Repeat("some typical log output with\ta tab and \"quotes\" ", 2) + "\n")
-	recSize := int64(len(appendRecord(nil, kindStdout, line, time.Now())))
-	for _, cfg := range []LocalConfig{{Config: Config{MaxSize: -1}}, {Compress: true, Config: Config{MaxFiles: 100}}} {
-		name := "plain"
-		if cfg.Compress {
-			name = "compressed"
+	recSize := int64(len(logfile.AppendRecord(nil, Stdout, line, time.Now())))
+	for _, compress := range []bool{false, true} {
+		name, cfg := "plain", logfile.Config{MaxSize: -1}
+		if compress {
+			name, cfg = "compressed", logfile.Config{MaxFiles: 100}
 		}
 		b.Run(name, func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "container.log")
-			f, err := OpenLocalFile(path, cfg)
+			f, err := logfile.OpenLocal(path, cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -466,6 +490,11 @@ func BenchmarkReadLocal(b *testing.B) {
 			}
 			if err := f.Close(); err != nil {
 				b.Fatal(err)
+			}
+			if compress {
+				if err := CompressRotated(path); err != nil {
+					b.Fatal(err)
+				}
 			}
 			var disk int64
 			names, _ := filepath.Glob(path + "*")

@@ -1,29 +1,27 @@
-// Package logs writes and reads container logs in the formats of Docker's
-// json-file and local drivers.
+// Package logs reads container logs, as berthd serves them for
+// GET /containers/{id}/logs and attach's logs=1 (Read, ReadLocal), and
+// compresses the rotated files of local logs (CompressRotated).
 //
-// The shim writes them (JSONFile or LocalFile, fed by a LineWriter per
-// stream); berthd reads them for GET /containers/{id}/logs (Read,
-// ReadLocal). A json-file log holds one JSON object per line, as Docker
-// writes it:
+// The shim writes the logs with package logfile, in the formats of
+// Docker's json-file driver, one JSON object per line:
 //
 //	{"log":"hello\n","stream":"stdout","time":"2024-05-01T10:00:00.123456789Z"}
 //
-// A local log holds length-framed binary records (local.go); its rotated
-// files may be gzip-compressed.
-//
-// Rotation keeps at most MaxFiles files: <path> is written, <path>.1 is the
-// newest rotated file, <path>.N-1 the oldest (<path>.N.gz once compressed).
-// Every message is written with one write(2), so a reader sees whole
-// entries only (it also ignores a last entry that is not complete yet).
-// docs/logs.md describes both formats and how readers follow rotations.
+// or of its local driver, length-framed binary records whose rotated files
+// may be gzip-compressed (logfile's record.go). docs/logs.md describes
+// both and how a reader follows a log across rotations.
 package logs
 
-import "time"
+import (
+	"time"
 
-// Stream names as they appear in the "stream" field.
+	"github.com/berth/berth/logs/logfile"
+)
+
+// Stream names as they appear in Message.Stream.
 const (
-	Stdout = "stdout"
-	Stderr = "stderr"
+	Stdout = logfile.Stdout
+	Stderr = logfile.Stderr
 )
 
 // Message is one log entry.
@@ -31,12 +29,4 @@ type Message struct {
 	Stream string    // Stdout or Stderr
 	Line   []byte    // the text, with its newline unless it is a partial message
 	Time   time.Time // when the shim read it, UTC
-}
-
-// Writer writes messages to a log file: a JSONFile or a LocalFile.
-type Writer interface {
-	// Write logs one message: line is its text, with its newline unless
-	// it is partial.
-	Write(stream string, line []byte, t time.Time) error
-	Close() error
 }

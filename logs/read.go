@@ -39,8 +39,8 @@ func Read(ctx context.Context, path string, opts ReadOptions) iter.Seq2[*Message
 	return read(ctx, path, opts, jsonFormat{})
 }
 
-// ReadLocal is Read for a log in the local format (LocalFile), whose
-// rotated files may be compressed.
+// ReadLocal is Read for a log in the local format (logfile.Local), whose
+// rotated files may be compressed (<path>.N.gz).
 func ReadLocal(ctx context.Context, path string, opts ReadOptions) iter.Seq2[*Message, error] {
 	return read(ctx, path, opts, localFormat{})
 }

@@ -2,6 +2,7 @@ package shim_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,9 +14,11 @@ import (
 	"time"
 
 	"github.com/berth/berth/logs"
+	"github.com/berth/berth/logs/logfile"
 )
 
-// readLocal returns the Line of every message of the local log at path.
+// readLocal returns the messages of the local log at path as
+// "stream: text" lines.
 func readLocal(t *testing.T, ctx context.Context, path string, opts logs.ReadOptions) []string {
 	t.Helper()
 	var out []string
@@ -39,8 +42,8 @@ func TestLocalLog(t *testing.T) {
 		t.Fatalf("wait: %+v, %v", exit, err)
 	}
 	stdout := readLocal(t, ctx(t), c.logPath(), logs.ReadOptions{Stdout: true, Tail: -1})
-	x := strings.Repeat("x", logs.MaxLine)
-	want := []string{"stdout: out\n", "stdout: " + x, "stdout: " + x, "stdout: " + x[:long-2*logs.MaxLine] + "\n"}
+	x := strings.Repeat("x", logfile.MaxLine)
+	want := []string{"stdout: out\n", "stdout: " + x, "stdout: " + x, "stdout: " + x[:long-2*logfile.MaxLine] + "\n"}
 	if !slices.Equal(stdout, want) {
 		t.Errorf("stdout: %d messages %.40q, want %d", len(stdout), stdout, len(want))
 	}
@@ -52,16 +55,26 @@ func TestLocalLog(t *testing.T) {
 	}
 }
 
-// TestLocalLogRotation: Docker's layout once the log rotated: the current
-// file and compressed rotated ones; together they hold the last lines.
+// TestLocalLogRotation: Docker's layout once the log rotated and berthd
+// compressed it: the current file and compressed rotated ones, which
+// together hold the last lines.
 func TestLocalLogRotation(t *testing.T) {
 	const n, maxFiles = 2000, 3
-	c := newContainer(t, config{logDriver: "local", args: []string{"seq", "1", strconv.Itoa(n)}, maxSize: 4000, maxFiles: maxFiles, compress: true})
+	c := newContainer(t, config{logDriver: "local", args: []string{"seq", "1", strconv.Itoa(n)}, maxSize: 4000, maxFiles: maxFiles})
 	client := c.run()
 	client.Wait(ctx(t))
-	files, _ := filepath.Glob(filepath.Join(filepath.Dir(c.logPath()), "*"))
-	if want := []string{c.logPath(), c.logPath() + ".1.gz", c.logPath() + ".2.gz"}; !slices.Equal(files, want) {
-		t.Errorf("log files %q, want %q", files, want)
+	logFiles := func() []string {
+		files, _ := filepath.Glob(filepath.Join(filepath.Dir(c.logPath()), "*"))
+		return files
+	}
+	if want := []string{c.logPath(), c.logPath() + ".1", c.logPath() + ".2"}; !slices.Equal(logFiles(), want) {
+		t.Errorf("log files %q, want %q", logFiles(), want)
+	}
+	if err := logs.CompressRotated(c.logPath()); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{c.logPath(), c.logPath() + ".1.gz", c.logPath() + ".2.gz"}; !slices.Equal(logFiles(), want) {
+		t.Errorf("log files %q, want %q", logFiles(), want)
 	}
 	got := readLocal(t, ctx(t), c.logPath(), logs.ReadOptions{Stdout: true, Tail: -1})
 	if len(got) == 0 || len(got) == n {
@@ -80,16 +93,28 @@ func TestLocalLogRotation(t *testing.T) {
 }
 
 // TestLocalFollowAcrossRotation follows the local log of a container that
-// rotates and compresses it about ten times.
+// rotates it about fifteen times, while berthd compresses it.
 func TestLocalFollowAcrossRotation(t *testing.T) {
 	const n = 300
 	c := newContainer(t, config{logDriver: "local", args: []string{"sh", "-c", "i=0; while [ $i -lt " + strconv.Itoa(n) + " ]; do echo line $i; i=$((i+1)); [ $((i%10)) = 0 ] && sleep 0.02; done"},
-		maxSize: 1000, maxFiles: 4, compress: true})
+		maxSize: 800, maxFiles: 4})
 	client := c.run()
 	done := make(chan struct{})
 	go func() {
 		client.Wait(context.Background())
 		close(done)
+	}()
+	compressed := make(chan error, 1)
+	go func() {
+		for {
+			err := logs.CompressRotated(c.logPath())
+			select {
+			case <-done:
+				compressed <- errors.Join(err, logs.CompressRotated(c.logPath()))
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
 	}()
 	got := readLocal(t, ctx(t), c.logPath(), logs.ReadOptions{Stdout: true, Tail: -1, Follow: true, Done: done})
 	for i := range n {
@@ -97,34 +122,37 @@ func TestLocalFollowAcrossRotation(t *testing.T) {
 			t.Fatalf("followed %d lines, want %d in order; at %d: %q", len(got), n, i, got[min(i, len(got)-1)])
 		}
 	}
+	if err := <-compressed; err != nil {
+		t.Fatal(err)
+	}
 	if files, _ := filepath.Glob(c.logPath() + ".*.gz"); len(files) != 3 {
 		t.Errorf("compressed files %q: no rotation?", files)
 	}
 }
 
-// TestShimRSSAfterCompression reports the memory of a shim serving an
-// idle container after it rotated and compressed its local log.
-func TestShimRSSAfterCompression(t *testing.T) {
-	c := newContainer(t, config{logDriver: "local", args: []string{"sh", "-c", "seq 1 500000; exec sleep 100"}, maxSize: 1 << 20, maxFiles: 5, compress: true})
+// TestShimRSSAfterRotation reports the memory of a shim serving an idle
+// container after it rotated its local log a few times.
+func TestShimRSSAfterRotation(t *testing.T) {
+	c := newContainer(t, config{logDriver: "local", args: []string{"sh", "-c", "seq 1 200000; exec sleep 100"}, maxSize: 1 << 20, maxFiles: 5})
 	client := c.run()
+	defer func() {
+		client.Kill(ctx(t), syscall.SIGKILL, false)
+		client.Wait(ctx(t))
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		gz, _ := filepath.Glob(c.logPath() + ".*.gz")
-		plain, _ := filepath.Glob(c.logPath() + ".[0-9]")
-		if len(gz) == 3 && len(plain) == 0 {
+		if rotated, _ := filepath.Glob(c.logPath() + ".4"); len(rotated) == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("compressed %q, not yet %q", gz, plain)
+			t.Fatal("no rotation")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(500 * time.Millisecond)
 	st, _ := client.State(ctx(t))
 	logStatus(t, st.ShimPid)
-	client.Kill(ctx(t), syscall.SIGKILL, false)
-	client.Wait(ctx(t))
-	if got := readLocal(t, ctx(t), c.logPath(), logs.ReadOptions{Stdout: true, Tail: 1}); !slices.Equal(got, []string{"stdout: 500000\n"}) {
+	if got := readLocal(t, ctx(t), c.logPath(), logs.ReadOptions{Stdout: true, Tail: 1}); !slices.Equal(got, []string{"stdout: 200000\n"}) {
 		t.Errorf("last line %q", got)
 	}
 }

@@ -78,7 +78,6 @@ type config struct {
 	logDriver                 string // "" is json-file
 	maxSize                   int64
 	maxFiles                  int
-	compress                  bool
 	memory                    int64 // limit in bytes
 }
 
@@ -108,7 +107,7 @@ func newContainer(t *testing.T, cfg config) *testContainer {
 	c.opts = shim.Options{
 		Runtime: "/usr/bin/runc", RuntimeRoot: filepath.Join(c.dir, "runc"), Bundle: c.dir,
 		Tty: cfg.tty, OpenStdin: cfg.openStdin, StdinOnce: cfg.stdinOnce,
-		Log:      shim.LogOptions{Driver: c.logDriver, Path: c.logPath(), MaxSize: cfg.maxSize, MaxFiles: cfg.maxFiles, Compress: cfg.compress},
+		Log:      shim.LogOptions{Driver: c.logDriver, Path: c.logPath(), MaxSize: cfg.maxSize, MaxFiles: cfg.maxFiles},
 		ExitFile: filepath.Join(c.dir, "exit.json"),
 	}
 	t.Cleanup(c.checkLeaks)

@@ -429,7 +429,7 @@ func TestFollowAcrossRotation(t *testing.T) {
 func TestShimRSS(t *testing.T) {
 	for _, driver := range []string{"json-file", "local"} {
 		t.Run(driver, func(t *testing.T) {
-			c := newContainer(t, config{args: []string{"sleep", "100"}, logDriver: driver, compress: true})
+			c := newContainer(t, config{args: []string{"sleep", "100"}, logDriver: driver})
 			client := c.run()
 			time.Sleep(500 * time.Millisecond)
 			st, _ := client.State(ctx(t))

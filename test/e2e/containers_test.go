@@ -540,3 +540,22 @@ func bridgeOf(d *daemon) string {
 	}
 	return "berth0"
 }
+
+func TestLocalLogDriver(t *testing.T) {
+	d := startDaemon(t)
+	img := busybox(t, d)
+	// Small files: the log rotates several times and rotated files get compressed.
+	must(t, d.docker("run", "--name", "loc", "--log-driver", "local", "--log-opt", "max-size=10k", "--log-opt", "max-file=3", img,
+		"sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done"))
+	out := must(t, d.docker("logs", "--tail", "2", "loc"))
+	if out != "line 1998\nline 1999\n" {
+		t.Errorf("logs --tail 2: %q", out)
+	}
+	if lp := inspectField(t, d, "docker", "loc", "{{.LogPath}}"); lp != "" {
+		t.Errorf("LogPath of a local-driver container: %q", lp)
+	}
+	if r := d.docker("run", "--rm", "--log-driver", "local", "--log-opt", "bogus=1", img, "true"); r.Code == 0 || !strings.Contains(r.Stderr, "unknown log opt 'bogus'") {
+		t.Errorf("bad log opt: %s", r)
+	}
+	must(t, d.docker("rm", "loc"))
+}

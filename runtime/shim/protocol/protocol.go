@@ -35,9 +35,8 @@ type Options struct {
 type LogOptions struct {
 	Driver   string `json:"driver"`   // "json-file", "local" or "none"
 	Path     string `json:"path"`     // the log file; for local, its directory is made if missing
-	MaxSize  int64  `json:"maxSize"`  // bytes; 0: the logs package default, < 0: no rotation
-	MaxFiles int    `json:"maxFiles"` // 0: the logs package default
-	Compress bool   `json:"compress"` // local: gzip rotated files
+	MaxSize  int64  `json:"maxSize"`  // bytes; 0: the logfile package default, < 0: no rotation
+	MaxFiles int    `json:"maxFiles"` // 0: the logfile package default
 }
 
 // Operations.

@@ -47,7 +47,7 @@ func TestDecodeOptions(t *testing.T) {
 	want := protocol.Options{
 		Runtime: "/usr/bin/runc", RuntimeArgs: []string{"--systemd-cgroup", "--debug"}, RuntimeRoot: "/run/berth/runtime/runc",
 		Bundle: "/run/berth/containers/x", Tty: true, OpenStdin: true, StdinOnce: true, ExitFile: "/x/exit.json",
-		Log: protocol.LogOptions{Driver: "local", Path: "/var/lib/berth/containers/x/local-logs/container.log", MaxSize: 20 << 20, MaxFiles: 5, Compress: true},
+		Log: protocol.LogOptions{Driver: "local", Path: "/var/lib/berth/containers/x/local-logs/container.log", MaxSize: 20 << 20, MaxFiles: 5},
 	}
 	b, _ := json.MarshalIndent(want, "", "  ")
 	got, err := decodeOptions(b)

@@ -15,11 +15,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sync"
 	"time"
 
-	"github.com/berth/berth/logs"
+	"github.com/berth/berth/logs/logfile"
 	"github.com/berth/berth/runtime/shim/protocol"
 	"golang.org/x/sys/unix"
 )
@@ -37,7 +36,7 @@ type shim struct {
 	exitFile string
 	rt       *runtime
 	reap     *reaper
-	log      logs.Writer // nil with the none driver
+	log      logfile.Writer // nil with the none driver
 	io       *procIO
 	exited   chan struct{} // closed once the exit is recorded
 	handlers sync.WaitGroup
@@ -120,12 +119,12 @@ func newShim(id, dir string) (*shim, error) {
 
 func (s *shim) openLog() error {
 	o := s.opts.Log
-	cfg := logs.Config{MaxSize: o.MaxSize, MaxFiles: o.MaxFiles}
+	cfg := logfile.Config{MaxSize: o.MaxSize, MaxFiles: o.MaxFiles}
 	switch o.Driver {
 	case "", "none":
 		return nil
 	case "json-file":
-		f, err := logs.OpenJSONFile(o.Path, cfg)
+		f, err := logfile.OpenJSON(o.Path, cfg)
 		if err != nil {
 			return err
 		}
@@ -135,9 +134,7 @@ func (s *shim) openLog() error {
 		if err := os.MkdirAll(filepath.Dir(o.Path), 0o700); err != nil {
 			return err
 		}
-		// Compressing a rotated file takes about 1 MiB (flate's state):
-		// give it back to the OS at once rather than keep it.
-		f, err := logs.OpenLocalFile(o.Path, logs.LocalConfig{Config: cfg, Compress: o.Compress, Compressed: debug.FreeOSMemory})
+		f, err := logfile.OpenLocal(o.Path, cfg)
 		if err != nil {
 			return err
 		}

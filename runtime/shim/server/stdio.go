@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/berth/berth/logs"
+	"github.com/berth/berth/logs/logfile"
 )
 
 // Stream numbers, as in Docker's stream framing.
@@ -21,7 +21,7 @@ const (
 type procIO struct {
 	console *os.File // the pty master; nil without a tty
 	outs    []output
-	log     logs.Writer // nil: output is not logged
+	log     logfile.Writer // nil: output is not logged
 
 	copying sync.WaitGroup
 	drained chan struct{} // closed when every output reached EOF
@@ -93,9 +93,9 @@ func (p *procIO) start() {
 // closed). Writes block while an attached client is slow, as in Docker.
 func (p *procIO) copyOut(o output) {
 	defer p.copying.Done()
-	var lw *logs.LineWriter
+	var lw *logfile.LineWriter
 	if p.log != nil {
-		lw = logs.NewLineWriter(p.log, streamName(o.stream))
+		lw = logfile.NewLineWriter(p.log, streamName(o.stream))
 	}
 	buf := make([]byte, 32<<10)
 	var subs []*attachment
@@ -118,9 +118,9 @@ func (p *procIO) copyOut(o output) {
 
 func streamName(stream byte) string {
 	if stream == streamStderr {
-		return logs.Stderr
+		return logfile.Stderr
 	}
-	return logs.Stdout
+	return logfile.Stdout
 }
 
 // broadcast writes b to every client attached to stream; scratch is

@@ -67,7 +67,6 @@ func decodeOptions(b []byte) (protocol.Options, error) {
 			Path:     d.str(log["path"]),
 			MaxSize:  d.int(log["maxSize"]),
 			MaxFiles: int(d.int(log["maxFiles"])),
-			Compress: d.bool(log["compress"]),
 		}
 	}
 	return o, d.err

@@ -1,4 +1,4 @@
-package logs
+package logfile
 
 import (
 	"bytes"
