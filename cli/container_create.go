@@ -155,6 +155,12 @@ func (c *CLI) pullImage(ctx context.Context, api client.APIClient, ref string, p
 	if platform != nil {
 		pullOpts.Platforms = []ocispec.Platform{*platform}
 	}
+	// The implicit pull of run/create uses the stored credentials, as pull does.
+	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
+		if auth, err := c.registryAuth(named); err == nil {
+			pullOpts.RegistryAuth = auth
+		}
+	}
 	res, err := api.ImagePull(ctx, ref, pullOpts)
 	if err != nil {
 		return err

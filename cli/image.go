@@ -12,6 +12,8 @@ func newImageCommand(c *CLI) *cobra.Command {
 		newImageLoadCommand(c, "load [OPTIONS]"),
 		newImageListCommand(c, "ls [OPTIONS] [REPOSITORY[:TAG]]", "list"),
 		newImagePruneCommand(c),
+		newImagePullCommand(c, "pull [OPTIONS] NAME[:TAG|@DIGEST]"),
+		newImagePushCommand(c, "push [OPTIONS] NAME[:TAG]"),
 		newImageRemoveCommand(c, "rm [OPTIONS] IMAGE [IMAGE...]", "rmi", "remove"),
 		newImageSaveCommand(c, "save [OPTIONS] IMAGE [IMAGE...]"),
 		newImageTagCommand(c, "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]"),
@@ -45,4 +47,12 @@ func newSaveCommand(c *CLI) *cobra.Command {
 
 func newTagCommand(c *CLI) *cobra.Command {
 	return newImageTagCommand(c, "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]")
+}
+
+func newPullCommand(c *CLI) *cobra.Command {
+	return topCommand(newImagePullCommand(c, "pull [OPTIONS] NAME[:TAG|@DIGEST]"), 5)
+}
+
+func newPushCommand(c *CLI) *cobra.Command {
+	return topCommand(newImagePushCommand(c, "push [OPTIONS] NAME[:TAG]"), 6)
 }

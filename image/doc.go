@@ -1,7 +1,8 @@
 // Package image is Berth's image service: it keeps image configs and the
 // references (repo:tag, repo@digest) that name them, and implements the
 // image endpoints of the Docker API on top of the layer store: list,
-// inspect, history, tag, remove, prune, save, load and import.
+// inspect, history, tag, remove, prune, save, load and import; and, with
+// package registry, pull and push (Distribution).
 //
 // An image ID is the sha256 digest of its config JSON, byte for byte as it
 // was received. Image content lives in the layer store (package layer);
@@ -16,6 +17,12 @@
 //	                             image ID); replaced atomically (temp file,
 //	                             fsync, rename, fsync of the directory)
 //	tmp/                         staging of load, import and save; emptied at start
+//	distribution/blobs/sha256/   compressed layers and manifests as registries
+//	                             served them (blobs.go); distribution/ingest/ holds
+//	                             downloads in progress
+//	distribution.json            what each kept blob is (diff ID, media type,
+//	                             repositories that have it) and the manifests
+//	                             each image was pulled or pushed as
 //
 // images.json is the commit point: an image exists when the index lists it.
 // Load and import first register layers and write config blobs, then write

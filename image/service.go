@@ -25,6 +25,7 @@ type Service struct {
 	root    string
 	layers  *layer.Store
 	content *content.Store
+	blobs   *blobStore // compressed layers and manifests of pulls and pushes
 	bus     *events.Bus
 	log     *slog.Logger
 	pruning atomic.Bool
@@ -54,6 +55,9 @@ func NewService(root string, layers *layer.Store, bus *events.Bus, log *slog.Log
 	}
 	s.content = cs
 	if err := s.recover(); err != nil {
+		return nil, fmt.Errorf("image service: %w", err)
+	}
+	if s.blobs, err = openBlobStore(root, s.snapshot(), log); err != nil {
 		return nil, fmt.Errorf("image service: %w", err)
 	}
 	return s, nil
@@ -92,6 +96,9 @@ func (s *Service) commitLocked(next *index, added ...*record) error {
 		return fmt.Errorf("image service: saving index: %w", err)
 	}
 	s.st.Store(s.snapshot().with(next, added...))
+	if s.blobs != nil {
+		s.blobs.prune(s.snapshot()) // blobs of layers no image has any more
+	}
 	return nil
 }
 

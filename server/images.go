@@ -166,7 +166,7 @@ func (s *Server) createImage(ctx context.Context, w http.ResponseWriter, r *http
 	case r.Form.Get("fromSrc") != "":
 		return s.importImage(ctx, w, r)
 	case r.Form.Get("fromImage") != "":
-		return errdefs.ErrNotImplemented.WithMessage("pulling images is not supported yet")
+		return s.pullImage(ctx, w, r)
 	}
 	return errdefs.ErrInvalidArgument.WithMessage("fromImage or fromSrc is required")
 }

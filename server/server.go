@@ -17,10 +17,11 @@ import (
 
 // Backends are the services the API routes call.
 type Backends struct {
-	System     SystemBackend
-	Images     ImageBackend
-	Containers ContainerBackend
-	Exec       ExecBackend
+	System       SystemBackend
+	Images       ImageBackend
+	Containers   ContainerBackend
+	Exec         ExecBackend
+	Distribution DistributionBackend
 }
 
 // Server is the API's http.Handler.
@@ -35,7 +36,7 @@ type Server struct {
 // New returns the API handler over the given backends.
 func New(b Backends, engineVersion string, log *slog.Logger) *Server {
 	s := &Server{backend: b, log: log, serverHeader: fmt.Sprintf("Berth/%s (%s)", engineVersion, runtime.GOOS)}
-	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes(), s.containerRoutes(), s.execRoutes()} {
+	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes(), s.containerRoutes(), s.execRoutes(), s.distributionRoutes()} {
 		for _, r := range table {
 			s.routes = append(s.routes, compile(r))
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/berth/berth/image"
 	"github.com/berth/berth/layer"
 	"github.com/berth/berth/network"
+	"github.com/berth/berth/registry"
 	"github.com/berth/berth/server"
 )
 
@@ -83,8 +84,15 @@ func run(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	rc, err := registry.NewClient(registry.Options{InsecureRegistries: cfg.InsecureRegistries,
+		UserAgent: "berth/" + daemon.Version, Log: log.With("component", "registry")})
+	if err != nil {
+		return err
+	}
+	dist := image.NewDistribution(images, rc, log.With("component", "distribution"))
 	d := daemon.New(cfg, id, images, ctrs, layers, bus, log)
-	api := server.New(server.Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs}, daemon.Version, log.With("component", "api"))
+	api := server.New(server.Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs, Distribution: dist},
+		daemon.Version, log.With("component", "api"))
 
 	served = true
 	// Cancelling baseCtx at shutdown ends long streams (events, logs -f).

@@ -1,0 +1,73 @@
+package image
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/berth/berth/api"
+	"github.com/berth/berth/registry"
+	"github.com/distribution/reference"
+	eventtypes "github.com/moby/moby/api/types/events"
+	registrytypes "github.com/moby/moby/api/types/registry"
+)
+
+// How many layers a pull downloads, and a push uploads, at a time
+// (dockerd's max-concurrent-downloads and max-concurrent-uploads defaults).
+const (
+	maxDownloads = 3
+	maxUploads   = 5
+)
+
+// Distribution pulls the images of a Service from registries and pushes
+// them there, through a registry.Client. It is safe for concurrent use.
+type Distribution struct {
+	s   *Service
+	rc  *registry.Client
+	log *slog.Logger
+}
+
+// NewDistribution returns the distribution service of s.
+func NewDistribution(s *Service, rc *registry.Client, log *slog.Logger) *Distribution {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Distribution{s: s, rc: rc, log: log}
+}
+
+// Login checks credentials against a registry, as POST /auth; it returns
+// the identity token the registry gave, if any.
+func (d *Distribution) Login(ctx context.Context, ac registrytypes.AuthConfig) (string, error) {
+	return d.rc.Login(ctx, ac)
+}
+
+// publishRef sends the pull or push event of ref, as Docker does: the
+// reference is both the actor's ID and its name, with the labels of the
+// image it names.
+func (d *Distribution) publishRef(action eventtypes.Action, ref reference.Named) {
+	if d.s.bus == nil {
+		return
+	}
+	name := reference.FamiliarString(ref)
+	attrs := map[string]string{}
+	st := d.s.snapshot()
+	if id, err := st.resolve(name); err == nil {
+		for k, v := range st.records[id].labels() {
+			attrs[k] = v
+		}
+	}
+	attrs["name"] = name
+	d.s.bus.Publish(eventtypes.ImageEventType, action, name, attrs)
+}
+
+// syncProgress serialises the messages of concurrent layer transfers.
+type syncProgress struct {
+	mu  sync.Mutex
+	out api.Progress
+}
+
+func (p *syncProgress) Send(m api.Message) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.out.Send(m)
+}
