@@ -2,7 +2,6 @@ package container
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/berth/berth/atomicfile"
 	"github.com/containerd/errdefs"
 )
 
@@ -117,7 +117,7 @@ func (s *Store) Save(c *Container) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(s.Dir(c.ID), "config.v2.json"), b)
+	return atomicfile.Write(filepath.Join(s.Dir(c.ID), "config.v2.json"), b, 0o600)
 }
 
 // Delete forgets c and removes its directory.
@@ -191,20 +191,4 @@ func (s *Store) List() []*Container {
 	s.mu.RUnlock()
 	slices.SortFunc(all, func(a, b *Container) int { return b.Created.Compare(a.Created) })
 	return all
-}
-
-// writeFileAtomic replaces path with data: temp file, fsync, rename.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(data)
-	serr := tmp.Sync()
-	cerr := tmp.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

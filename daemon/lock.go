@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth/berth/atomicfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,7 +53,7 @@ func writePidfile(path, pid string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, []byte(pid+"\n"), 0o644)
+	return atomicfile.Write(path, []byte(pid+"\n"), 0o644)
 }
 
 func isBerthd(pid int) bool {
@@ -72,31 +73,5 @@ func EngineID(dataRoot string) (string, error) {
 	_, _ = rand.Read(buf)
 	h := hex.EncodeToString(buf)
 	id := fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
-	return id, writeFileAtomic(path, []byte(id+"\n"), 0o644)
-}
-
-// writeFileAtomic writes data so that a crash leaves either the old file or
-// the new one: temp file, fsync, rename.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return id, atomicfile.Write(path, []byte(id+"\n"), 0o644)
 }

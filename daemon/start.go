@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth/berth/atomicfile"
 	"github.com/berth/berth/container"
 	"github.com/berth/berth/runtime/shim"
 	"github.com/berth/berth/runtime/spec"
@@ -390,7 +391,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b, 0o600)
+	return atomicfile.Write(path, b, 0o600)
 }
 
 // publishLocked is publish for a caller holding c's lock.

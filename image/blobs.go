@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/berth/berth/atomicfile"
 	"github.com/berth/berth/content"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
@@ -125,7 +126,7 @@ func (b *blobStore) installLocked(next *distMeta) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(b.path, raw); err != nil {
+	if err := atomicfile.Write(b.path, raw, 0o600); err != nil {
 		return fmt.Errorf("saving distribution metadata: %w", err)
 	}
 	b.meta = next

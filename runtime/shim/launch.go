@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/berth/berth/atomicfile"
 	"github.com/berth/berth/runtime/shim/protocol"
 )
 
@@ -28,7 +29,7 @@ func Launch(ctx context.Context, shimBinary, id, dir string, opts Options) error
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, protocol.OptionsFile), b); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, protocol.OptionsFile), b, 0o600); err != nil {
 		return err
 	}
 	r, w, err := os.Pipe()
@@ -75,25 +76,4 @@ func readReady(ctx context.Context, r *os.File) (string, error) {
 		}
 	}
 	return strings.TrimSuffix(line, "\n"), nil
-}
-
-// writeFileAtomic writes path by temp file, fsync and rename.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
