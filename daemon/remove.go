@@ -2,11 +2,17 @@ package daemon
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/berth/berth/container"
 	"github.com/containerd/errdefs"
 	containertypes "github.com/moby/moby/api/types/container"
 )
+
+// killTimeout bounds how long a forced removal waits for a killed
+// container's exit (a process stuck in the kernel may never go).
+const killTimeout = 30 * time.Second
 
 // Remove deletes a container, as DELETE /containers/{id}: a running one
 // only with force (it is killed first).
@@ -41,7 +47,14 @@ func (cs *Containers) remove(c *container.Container, force bool) error {
 	cs.mu.Unlock()
 	if lc != nil {
 		_ = lc.shim.Kill(context.Background(), 9, true)
-		<-lc.exited
+		select {
+		case <-lc.exited:
+		case <-time.After(killTimeout):
+			c.Lock()
+			c.State.RemovalInProgress = false
+			c.Unlock()
+			return fmt.Errorf("could not kill running container %s, cannot remove: no exit after SIGKILL in %s", c.ID, killTimeout)
+		}
 		c.Lock()
 		code = c.State.ExitCode
 		c.Unlock()
