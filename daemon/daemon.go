@@ -61,7 +61,7 @@ func (d *Daemon) DiskUsage(ctx context.Context) (api.DiskUsage, error) {
 	if err != nil {
 		return api.DiskUsage{}, err
 	}
-	ctrs, err := d.ctrs.List(ctx, ListOptions{All: true})
+	ctrs, err := d.ctrs.List(ctx, ListOptions{All: true, Size: true})
 	if err != nil {
 		return api.DiskUsage{}, err
 	}
