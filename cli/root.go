@@ -50,6 +50,7 @@ func NewRootCommand(c *CLI) *cobra.Command {
 		newContainerCommand(c),
 		newImageCommand(c),
 		newSystemCommand(c),
+		newVolumeCommand(c),
 		// top-level shortcuts, as docker's
 		newImagesCommand(c),
 		newVersionCommand(c),

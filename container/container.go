@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth/berth/volume"
 	"github.com/containerd/errdefs"
 	"github.com/docker/go-units"
 	"github.com/moby/moby/api/types/container"
@@ -41,6 +42,7 @@ type Container struct {
 	RestartCount int
 	Runtime      string    // OCI runtime name
 	Endpoint     *Endpoint // the default bridge endpoint while running
+	Mounts       []volume.Mount
 }
 
 // Endpoint is the container's place on the default bridge network.

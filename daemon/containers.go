@@ -17,6 +17,7 @@ import (
 	"github.com/berth/berth/layer"
 	"github.com/berth/berth/network"
 	"github.com/berth/berth/runtime/spec"
+	"github.com/berth/berth/volume"
 	"github.com/containerd/errdefs"
 	containertypes "github.com/moby/moby/api/types/container"
 	eventtypes "github.com/moby/moby/api/types/events"
@@ -36,6 +37,7 @@ type Containers struct {
 	shimPath string           // the berth-shim binary
 	initPath string           // the init binary for --init
 	net      *network.Manager // the default bridge
+	vols     *volume.Store
 
 	// mu guards live, waiters and pending.
 	mu      sync.Mutex
@@ -54,6 +56,7 @@ type ContainersOptions struct {
 	ShimPath string
 	InitPath string
 	Network  *network.Manager
+	Volumes  *volume.Store
 }
 
 // NewContainers restores the containers under <data-root>/containers:
@@ -65,7 +68,7 @@ func NewContainers(cfg *config.Config, images *image.Service, layers *layer.Stor
 		return nil, err
 	}
 	cs := &Containers{cfg: cfg, store: store, images: images, layers: layers, bus: bus, log: log,
-		shimPath: opts.ShimPath, initPath: opts.InitPath, net: opts.Network, live: map[string]*liveContainer{}, waiters: map[string][]waiter{}, pending: map[string][]*pendingAttach{}, execs: execs{byID: map[string]*execInstance{}}}
+		shimPath: opts.ShimPath, initPath: opts.InitPath, net: opts.Network, vols: opts.Volumes, live: map[string]*liveContainer{}, waiters: map[string][]waiter{}, pending: map[string][]*pendingAttach{}, execs: execs{byID: map[string]*execInstance{}}}
 	images.SetContainerChecker(cs.imageUser)
 	cs.exitedLogs = make(chan string, 64)
 	cs.restore()
@@ -179,11 +182,16 @@ func (cs *Containers) Create(ctx context.Context, name string, req containertype
 	if hc.LogConfig.Type == "json-file" {
 		c.LogPath = filepath.Join(cs.store.Dir(id), id+"-json.log")
 	}
+	if c.Mounts, err = cs.resolveMounts(ctx, id, hc, cfg.Volumes); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
 	if err := cs.layers.CreateRW(id, chain); err != nil {
+		cs.releaseMounts(id, true)
 		return containertypes.CreateResponse{}, err
 	}
 	if err := cs.store.Add(c); err != nil {
 		_ = cs.layers.RemoveRW(id)
+		cs.releaseMounts(id, true)
 		return containertypes.CreateResponse{}, err
 	}
 	cs.publish(c, eventtypes.ActionCreate, nil)
@@ -197,8 +205,8 @@ func checkSupported(hc *containertypes.HostConfig, nc *networktypes.NetworkingCo
 		return errdefs.ErrNotImplemented.WithMessage(what + " is not supported by Berth yet")
 	}
 	switch {
-	case len(hc.Binds) > 0 || len(hc.Mounts) > 0 || len(hc.VolumesFrom) > 0:
-		return notYet("mounting volumes and host paths")
+	case len(hc.VolumesFrom) > 0:
+		return notYet("--volumes-from")
 	case len(hc.PortBindings) > 0 || hc.PublishAllPorts:
 		return notYet("publishing ports")
 	case len(hc.Links) > 0:
@@ -266,4 +274,27 @@ func (cs *Containers) Shutdown(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+}
+
+// resolveMounts turns -v, --mount, --tmpfs and the image's VOLUMEs into
+// mounts, creating the volumes they name and taking references on them.
+func (cs *Containers) resolveMounts(ctx context.Context, id string, hc *containertypes.HostConfig, imageVolumes map[string]struct{}) ([]volume.Mount, error) {
+	if cs.vols == nil {
+		if len(hc.Binds) > 0 || len(hc.Mounts) > 0 || len(imageVolumes) > 0 {
+			return nil, errdefs.ErrNotImplemented.WithMessage("volumes are not available in this daemon")
+		}
+		return nil, nil
+	}
+	return cs.vols.Resolve(ctx, id, hc, imageVolumes)
+}
+
+// releaseMounts drops the container's volume references; removeAnonymous
+// also removes its anonymous volumes (rm -v, --rm).
+func (cs *Containers) releaseMounts(id string, removeAnonymous bool) {
+	if cs.vols == nil {
+		return
+	}
+	if err := cs.vols.Release(id, removeAnonymous); err != nil {
+		cs.log.Warn("releasing volumes", "container", id, "err", err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth/berth/api/filters"
 	"github.com/berth/berth/container"
+	"github.com/berth/berth/volume"
 	"github.com/containerd/errdefs"
 	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -216,7 +217,7 @@ func (cs *Containers) inspect(c *container.Container) containertypes.InspectResp
 		GraphDriver: &storage.DriverData{Name: "overlay2", Data: map[string]string{
 			"UpperDir": filepath.Join(rw, "diff"), "WorkDir": filepath.Join(rw, "work"), "MergedDir": filepath.Join(rw, "merged"),
 		}},
-		Mounts:          []containertypes.MountPoint{},
+		Mounts:          mountPoints(c),
 		Config:          c.Config,
 		NetworkSettings: networkSettingsOf(c),
 	}
@@ -267,9 +268,17 @@ func (cs *Containers) Prune(ctx context.Context, f filters.Args) (containertypes
 		if skip {
 			continue
 		}
-		if err := cs.remove(c, false); err == nil {
+		if err := cs.remove(c, false, false); err == nil {
 			report.ContainersDeleted = append(report.ContainersDeleted, c.ID)
 		}
 	}
 	return report, nil
+}
+
+// mountPoints is the container's mounts as inspect and ps show them.
+func mountPoints(c *container.Container) []containertypes.MountPoint {
+	if len(c.Mounts) == 0 {
+		return []containertypes.MountPoint{}
+	}
+	return volume.MountPoints(c.Mounts)
 }

@@ -21,10 +21,10 @@ func (cs *Containers) Remove(ctx context.Context, ref string, force, volumes boo
 	if err != nil {
 		return err
 	}
-	return cs.remove(c, force)
+	return cs.remove(c, force, volumes)
 }
 
-func (cs *Containers) remove(c *container.Container, force bool) error {
+func (cs *Containers) remove(c *container.Container, force, volumes bool) error {
 	c.Lock()
 	if c.State.RemovalInProgress {
 		c.Unlock()
@@ -70,6 +70,7 @@ func (cs *Containers) remove(c *container.Container, force bool) error {
 	if err := cs.store.Delete(c); err != nil {
 		return err
 	}
+	cs.releaseMounts(c.ID, volumes)
 	cs.publish(c, "destroy", nil)
 	cs.dropPendingAttaches(c.ID)
 	cs.notify(c.ID, waitRemoved, code)

@@ -17,6 +17,7 @@ import (
 // down: its exit file has the code and time; without one (the exec root did
 // not survive a reboot, or the shim was killed) it exited with 255.
 func (cs *Containers) restore() {
+	cs.refVolumes()
 	for _, c := range cs.store.List() {
 		c.Lock()
 		running := c.State.IsRunning()
@@ -28,7 +29,7 @@ func (cs *Containers) restore() {
 		c.Lock()
 		if c.State.RemovalInProgress {
 			c.Unlock()
-			_ = cs.remove(c, true)
+			_ = cs.remove(c, true, false)
 			continue
 		}
 		c.Unlock()
@@ -97,5 +98,24 @@ func (cs *Containers) deleteOrphan(c *container.Container) {
 	args := append(append([]string{}, rt.Args...), "--root", root, "delete", "--force", id)
 	if out, err := exec.Command(rt.Path, args...).CombinedOutput(); err != nil {
 		cs.log.Warn("deleting orphaned container", "container", id, "err", err, "output", string(out))
+	}
+}
+
+// refVolumes takes the references every container holds on its volumes;
+// the volume store keeps them in memory only.
+func (cs *Containers) refVolumes() {
+	if cs.vols == nil {
+		return
+	}
+	for _, c := range cs.store.List() {
+		c.Lock()
+		for _, m := range c.Mounts {
+			if m.Type == "volume" && m.Name != "" {
+				if err := cs.vols.Ref(m.Name, c.ID); err != nil {
+					cs.log.Warn("volume of a container is missing", "container", c.ID, "volume", m.Name, "err", err)
+				}
+			}
+		}
+		c.Unlock()
 	}
 }

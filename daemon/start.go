@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/berth/berth/container"
 	"github.com/berth/berth/runtime/shim"
 	"github.com/berth/berth/runtime/spec"
+	"github.com/berth/berth/volume"
 	"github.com/containerd/errdefs"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/docker/go-units"
@@ -70,7 +72,7 @@ func (cs *Containers) Start(ctx context.Context, ref string) error {
 	cs.dropPendingAttaches(c.ID)
 	cs.notify(c.ID, waitNextExit, code)
 	if autoRemove {
-		_ = cs.remove(c, true)
+		_ = cs.remove(c, true, true) // --rm also removes anonymous volumes
 	}
 	return err
 }
@@ -155,6 +157,9 @@ func (cs *Containers) prepareBundle(c *container.Container, ep *container.Endpoi
 	}
 	s.Root.Path = rootfs
 	clampOOMScoreAdj(s.Process)
+	if err := addVolumeMounts(s, rootfs, c.Mounts); err != nil {
+		return "", err
+	}
 	return dir, writeJSON(filepath.Join(dir, "config.json"), s)
 }
 
@@ -257,7 +262,7 @@ func (cs *Containers) recordExit(c *container.Container, exit shim.Exit) {
 	default: // the compressor is busy; the next start or restore catches up
 	}
 	if autoRemove {
-		if err := cs.remove(c, false); err != nil {
+		if err := cs.remove(c, false, true); err != nil {
 			cs.log.Error("auto-removing container", "container", c.ID, "err", err)
 		}
 	}
@@ -423,4 +428,21 @@ func clampOOMScoreAdj(p *specs.Process) {
 	if err == nil && *p.OOMScoreAdj < own {
 		*p.OOMScoreAdj = own
 	}
+}
+
+// addVolumeMounts fills new volumes from the image's content at their
+// destination (Docker's copy-up, skipped for binds and nocopy) and adds the
+// mounts to the spec, parents before children.
+func addVolumeMounts(s *specs.Spec, rootfs string, mounts []volume.Mount) error {
+	sorted := slices.Clone(mounts)
+	slices.SortStableFunc(sorted, func(a, b volume.Mount) int {
+		return strings.Count(filepath.Clean(a.Destination), "/") - strings.Count(filepath.Clean(b.Destination), "/")
+	})
+	for _, m := range sorted {
+		if err := volume.CopyUp(rootfs, m); err != nil {
+			return fmt.Errorf("copying image content into volume at %s: %w", m.Destination, err)
+		}
+		s.Mounts = append(s.Mounts, m.OCI())
+	}
+	return nil
 }

@@ -22,6 +22,7 @@ type Backends struct {
 	Containers   ContainerBackend
 	Exec         ExecBackend
 	Distribution DistributionBackend
+	Volumes      VolumeBackend
 }
 
 // Server is the API's http.Handler.
@@ -36,7 +37,7 @@ type Server struct {
 // New returns the API handler over the given backends.
 func New(b Backends, engineVersion string, log *slog.Logger) *Server {
 	s := &Server{backend: b, log: log, serverHeader: fmt.Sprintf("Berth/%s (%s)", engineVersion, runtime.GOOS)}
-	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes(), s.containerRoutes(), s.execRoutes(), s.distributionRoutes()} {
+	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes(), s.containerRoutes(), s.execRoutes(), s.distributionRoutes(), s.volumeRoutes()} {
 		for _, r := range table {
 			s.routes = append(s.routes, compile(r))
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/berth/berth/network"
 	"github.com/berth/berth/registry"
 	"github.com/berth/berth/server"
+	"github.com/berth/berth/volume"
 )
 
 func version() string { return daemon.Version }
@@ -78,8 +79,12 @@ func run(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	vols, err := volume.New(filepath.Join(cfg.DataRoot, "volumes"), log.With("component", "volume"))
+	if err != nil {
+		return err
+	}
 	ctrs, err := daemon.NewContainers(cfg, images, layers, bus, daemon.ContainersOptions{
-		ShimPath: helperPath("berth-shim"), InitPath: initPath(cfg.InitPath), Network: nets,
+		ShimPath: helperPath("berth-shim"), InitPath: initPath(cfg.InitPath), Network: nets, Volumes: vols,
 	}, log.With("component", "containers"))
 	if err != nil {
 		return err
@@ -91,7 +96,7 @@ func run(cfg *config.Config) error {
 	}
 	dist := image.NewDistribution(images, rc, log.With("component", "distribution"))
 	d := daemon.New(cfg, id, images, ctrs, layers, bus, log)
-	api := server.New(server.Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs, Distribution: dist},
+	api := server.New(server.Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs, Distribution: dist, Volumes: vols},
 		daemon.Version, log.With("component", "api"))
 
 	served = true
