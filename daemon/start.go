@@ -148,9 +148,15 @@ func (cs *Containers) prepareBundle(c *container.Container, ep *container.Endpoi
 		return "", err
 	}
 	undo.add(func() { _ = os.RemoveAll(dir) })
+	// A runtime that failed half-way may leave its state and the container's
+	// cgroups behind: delete both (best effort, after the shim is gone).
+	undo.add(func() {
+		cs.deleteOrphan(c)
+		removeCgroup(cgroupPath(c.ID))
+	})
 	s, err := spec.Generate(spec.Options{
 		ID: c.ID, Rootfs: rootfs, Config: c.Config, HostConfig: c.HostConfig, Hostname: c.Config.Hostname,
-		EtcFiles: etc, CgroupsPath: "/berth/" + c.ID, InitPath: cs.initFor(c), NetNSPath: netNSPath(c, ep),
+		EtcFiles: etc, CgroupsPath: cgroupPath(c.ID), InitPath: cs.initFor(c), NetNSPath: netNSPath(c, ep),
 	})
 	if err != nil {
 		return "", err
@@ -445,4 +451,17 @@ func addVolumeMounts(s *specs.Spec, rootfs string, mounts []volume.Mount) error 
 		s.Mounts = append(s.Mounts, m.OCI())
 	}
 	return nil
+}
+
+// cgroupPath is the container's cgroup (cgroupfs driver) under each hierarchy.
+func cgroupPath(id string) string { return "/berth/" + id }
+
+// removeCgroup removes an empty cgroup from every hierarchy it exists in
+// (cgroup v1 mounts one per controller; v2 has one).
+func removeCgroup(path string) {
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", path))
+	dirs = append(dirs, filepath.Join("/sys/fs/cgroup", path))
+	for _, d := range dirs {
+		_ = os.Remove(d) // rmdir: fails while processes remain, which is right
+	}
 }

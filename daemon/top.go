@@ -25,7 +25,7 @@ func (cs *Containers) Top(ctx context.Context, ref, psArgs string) (containertyp
 	if _, err := cs.liveOf(c); err != nil {
 		return containertypes.TopResponse{}, err
 	}
-	pids, err := cgroupPids("/berth/" + c.ID)
+	pids, err := cgroupPids(cgroupPath(c.ID))
 	if err != nil {
 		return containertypes.TopResponse{}, err
 	}
