@@ -71,3 +71,18 @@ func (p *syncProgress) Send(m api.Message) {
 	defer p.mu.Unlock()
 	p.out.Send(m)
 }
+
+// Inspect asks the registry what name refers to, as
+// GET /distribution/{name}/json, with the caller's credentials.
+func (d *Distribution) Inspect(ctx context.Context, name string, ac registrytypes.AuthConfig) (registrytypes.DistributionInspect, error) {
+	ref, err := registry.ParseReference(name, "")
+	if err != nil {
+		return registrytypes.DistributionInspect{}, err
+	}
+	ref = reference.TagNameOnly(ref) // a bare name is :latest here
+	repo, err := d.rc.Open(ctx, ref, ac, false)
+	if err != nil {
+		return registrytypes.DistributionInspect{}, err
+	}
+	return repo.Inspect(ctx, ref)
+}

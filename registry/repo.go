@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	registrytypes "github.com/moby/moby/api/types/registry"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -244,4 +245,40 @@ func (r *Repo) Tags(ctx context.Context) ([]string, error) {
 		return nil, r.pullError(err, r.Name)
 	}
 	return tags, nil
+}
+
+// Inspect describes what ref names in the registry without pulling it, as
+// GET /distribution/{name}/json: the manifest's (or index's) descriptor
+// and the platforms it serves (an index's entries, or the image config's).
+func (r *Repo) Inspect(ctx context.Context, ref reference.Named) (registrytypes.DistributionInspect, error) {
+	desc, raw, err := r.manifest(ctx, TagOrDigest(ref))
+	if err != nil {
+		return registrytypes.DistributionInspect{}, r.pullError(err, ref)
+	}
+	out := registrytypes.DistributionInspect{Descriptor: desc, Platforms: []ocispec.Platform{}}
+	if isIndex(desc.MediaType) {
+		var idx ocispec.Index
+		if err := json.Unmarshal(raw, &idx); err != nil {
+			return out, fmt.Errorf("parsing the index of %s: %w", reference.FamiliarString(ref), err)
+		}
+		for _, m := range idx.Manifests {
+			if m.Platform != nil {
+				out.Platforms = append(out.Platforms, *m.Platform)
+			}
+		}
+		return out, nil
+	}
+	img := &Image{}
+	if err := img.setManifest(desc, raw, ref); err != nil {
+		return out, err
+	}
+	rawConfig, err := r.small(ctx, img.Config)
+	if err != nil {
+		return out, r.pullError(err, ref)
+	}
+	var c ocispec.Image
+	if err := json.Unmarshal(rawConfig, &c); err == nil && c.OS != "" {
+		out.Platforms = append(out.Platforms, c.Platform)
+	}
+	return out, nil
 }

@@ -17,6 +17,7 @@ type DistributionBackend interface {
 	Pull(ctx context.Context, opts image.PullOptions, out api.Progress) error
 	Push(ctx context.Context, opts image.PushOptions, out api.Progress) error
 	Login(ctx context.Context, ac registrytypes.AuthConfig) (identityToken string, err error)
+	Inspect(ctx context.Context, name string, ac registrytypes.AuthConfig) (registrytypes.DistributionInspect, error)
 }
 
 // distributionRoutes are push and login; pull is POST /images/create
@@ -25,7 +26,19 @@ func (s *Server) distributionRoutes() []route {
 	return []route{
 		{http.MethodPost, "/images/{name:.*}/push", s.pushImage},
 		{http.MethodPost, "/auth", s.login},
+		{http.MethodGet, "/distribution/{name:.*}/json", s.distributionInspect},
 	}
+}
+
+// distributionInspect asks the registry about an image without pulling it
+// (docker compose resolves digests with it).
+func (s *Server) distributionInspect(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	auth, _ := registry.DecodeAuthConfig(r.Header.Get(registrytypes.AuthHeader))
+	resp, err := s.backend.Distribution.Inspect(ctx, vars["name"], auth)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, resp)
 }
 
 // pullImage streams a pull. Docker ignores an X-Registry-Auth it cannot

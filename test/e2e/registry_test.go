@@ -560,3 +560,37 @@ func BenchmarkPush(b *testing.B) {
 		})
 	}
 }
+
+func TestDistributionInspect(t *testing.T) {
+	reg := startRegistry(t, false)
+	d := startDaemon(t)
+	loadFixture(t, d, "docker", fixture.Options{RepoTags: []string{"dist-src:1"}, Marker: "dist"})
+	ref := reg.Host + "/dist:1"
+	must(t, d.docker("tag", "dist-src:1", ref))
+	pushed := pushedDigest(t, must(t, d.docker("push", ref)), "1")
+
+	status, body := d.api(t, "GET", "/v1.47/distribution/"+ref+"/json")
+	if status != 200 {
+		t.Fatalf("distribution inspect: %d %s", status, body)
+	}
+	var resp struct {
+		Descriptor struct {
+			MediaType string
+			Digest    string
+			Size      int64
+		}
+		Platforms []struct{ Architecture, OS string }
+	}
+	if err := json.Unmarshal([]byte(body), &resp); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	if resp.Descriptor.Digest != pushed.String() || resp.Descriptor.Size <= 0 || resp.Descriptor.MediaType == "" {
+		t.Errorf("descriptor: %+v, pushed %s", resp.Descriptor, pushed)
+	}
+	if len(resp.Platforms) != 1 || resp.Platforms[0].OS != "linux" || resp.Platforms[0].Architecture != "amd64" {
+		t.Errorf("platforms: %+v", resp.Platforms)
+	}
+	if status, body := d.api(t, "GET", "/distribution/"+reg.Host+"/dist:nope/json"); status != 404 || !strings.Contains(body, "manifest unknown") {
+		t.Errorf("unknown tag: %d %s", status, body)
+	}
+}
