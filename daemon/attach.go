@@ -262,16 +262,7 @@ func replayLog(ctx context.Context, path string, local, tty bool, opts AttachOpt
 		if err != nil {
 			return err
 		}
-		if !tty {
-			stream := byte(1)
-			if msg.Stream == logs.Stderr {
-				stream = 2
-			}
-			if _, err := w.Write(frameHeader(stream, len(msg.Line))); err != nil {
-				return err
-			}
-		}
-		if _, err := w.Write(msg.Line); err != nil {
+		if err := writeMessage(w, msg, tty); err != nil {
 			return err
 		}
 	}

@@ -59,17 +59,8 @@ func (cs *Containers) Logs(ctx context.Context, ref string, opts LogsOptions, ou
 			cs.log.Warn("reading container log", "container", c.ID, "err", err)
 			break
 		}
-		if !tty {
-			stream := byte(1)
-			if msg.Stream == logs.Stderr {
-				stream = 2
-			}
-			if _, err := w.Write(frameHeader(stream, len(msg.Line))); err != nil {
-				return nil
-			}
-		}
-		if _, err := w.Write(msg.Line); err != nil {
-			return nil
+		if err := writeMessage(w, msg, tty); err != nil {
+			return nil // the client went away
 		}
 		if opts.Follow {
 			if err := w.Flush(); err != nil {
@@ -93,6 +84,22 @@ func (cs *Containers) exitedChan(id string) <-chan struct{} {
 	ch := make(chan struct{})
 	close(ch)
 	return ch
+}
+
+// writeMessage writes one log message in the stream format of logs and
+// attach: as is for a TTY, else framed with its stream (1 stdout, 2 stderr).
+func writeMessage(w io.Writer, msg *logs.Message, tty bool) error {
+	if !tty {
+		stream := byte(1)
+		if msg.Stream == logs.Stderr {
+			stream = 2
+		}
+		if _, err := w.Write(frameHeader(stream, len(msg.Line))); err != nil {
+			return err
+		}
+	}
+	_, err := w.Write(msg.Line)
+	return err
 }
 
 // frameHeader is the 8-byte stdcopy header of a frame of n bytes on stream

@@ -387,7 +387,7 @@ func (cs *Containers) logOptions(c *container.Container) shim.LogOptions {
 	}
 	maxSize, maxFiles := int64(10<<20), 3 // rotation on by default
 	if v, ok := c.HostConfig.LogConfig.Config["max-size"]; ok {
-		if n, err := parseSize(v); err == nil {
+		if n, err := units.RAMInBytes(v); err == nil {
 			maxSize = n
 		}
 	}
@@ -416,8 +416,6 @@ func (cs *Containers) publishLocked(c *container.Container, action eventtypes.Ac
 	}
 	cs.bus.Publish(eventtypes.ContainerEventType, action, c.ID, attrs)
 }
-
-func parseSize(s string) (int64, error) { return units.RAMInBytes(s) }
 
 // clampOOMScoreAdj raises a requested oom_score_adj below berthd's own to
 // berthd's: lowering it needs CAP_SYS_RESOURCE, which some hosts (this VM)

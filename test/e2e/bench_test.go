@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -222,11 +219,7 @@ func sumRSS(match func(string) bool) int64 {
 // apiBytes GETs path on the unix socket of host and counts the body bytes.
 func apiBytes(b *testing.B, host, path string) int64 {
 	b.Helper()
-	sock := strings.TrimPrefix(host, "unix://")
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-	}}}
-	resp, err := client.Get("http://engine" + path)
+	resp, err := unixClient(strings.TrimPrefix(host, "unix://")).Get("http://engine" + path)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -245,9 +245,7 @@ func (d *daemon) cliIn(name string, stdin []byte, args ...string) result {
 // api makes one request to d's API socket and returns the status and body.
 func (d *daemon) api(t testing.TB, method, path string) (int, string) {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", d.Socket)
-	}}}
+	client := unixClient(d.Socket)
 	req, err := http.NewRequest(method, "http://berthd"+path, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -296,4 +294,11 @@ func (d *daemon) checkNoMounts() {
 	if len(left) > 0 {
 		d.t.Errorf("mounts left after berthd stopped: %v", left)
 	}
+}
+
+// unixClient is an HTTP client whose every request goes to the unix socket.
+func unixClient(socket string) *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", socket)
+	}}}
 }
