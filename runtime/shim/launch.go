@@ -17,8 +17,9 @@ import (
 )
 
 // Launch writes dir/shim.json and starts a shim for container id, whose
-// bundle opts names: it returns once the container is created (not
-// started) and the shim listens, or with the runtime's error message.
+// bundle opts names: it returns once the shim has made the container's
+// stdio and listens, so that clients can attach before Start runs the
+// container (and reports the runtime's errors).
 //
 // The shim detaches itself: berthd waits only for a short-lived first
 // process, and the shim survives berthd (it runs in its own session). If

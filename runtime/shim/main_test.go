@@ -312,6 +312,20 @@ func readFrames(t *testing.T, r io.Reader) (stdout, stderr string) {
 	}
 }
 
+// waitOutput reads conn until what it read ends with want.
+func waitOutput(t *testing.T, conn net.Conn, want string) {
+	t.Helper()
+	var got []byte
+	buf := make([]byte, 512)
+	for !strings.HasSuffix(string(got), want) {
+		n, err := conn.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			t.Fatalf("output %q, waiting for %q: %v", got, want, err)
+		}
+	}
+}
+
 func readAllConn(t *testing.T, conn net.Conn) string {
 	t.Helper()
 	b, err := io.ReadAll(conn)

@@ -152,24 +152,34 @@ func TestStdinOnce(t *testing.T) {
 	}
 }
 
+// TestTTYResize: a size asked for before start is applied once the pty
+// exists (the process sees it after its first read), a later one at once.
 func TestTTYResize(t *testing.T) {
-	c := newContainer(t, config{args: []string{"stty", "size"}, tty: true})
+	c := newContainer(t, config{args: []string{"sh", "-c", "read x; stty size; read x; stty size"}, tty: true, openStdin: true})
 	client := c.create()
-	conn, err := client.Attach(ctx(t), false, true, true)
+	conn, err := client.Attach(ctx(t), true, true, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := client.Resize(ctx(t), 42, 117); err != nil {
 		t.Fatal(err)
 	}
-	client.Start(ctx(t))
-	if out := readAllConn(t, conn); out != "42 117\r\n" {
-		t.Errorf("tty output %q", out)
+	if err := client.Start(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	conn.Write([]byte("\n"))
+	waitOutput(t, conn, "42 117\r\n")
+	if err := client.Resize(ctx(t), 10, 20); err != nil {
+		t.Fatal(err)
+	}
+	conn.Write([]byte("\n"))
+	if out := readAllConn(t, conn); !strings.HasSuffix(out, "10 20\r\n") {
+		t.Errorf("tty output after the second resize %q", out)
 	}
 	if exit, err := client.Wait(ctx(t)); err != nil || exit.ExitCode != 0 {
 		t.Fatalf("wait: %+v, %v", exit, err)
 	}
-	if got := readLog(t, c.logPath()); !slices.Equal(got, []string{"stdout: 42 117\r\n"}) {
+	if got := strings.Join(readLog(t, c.logPath()), ""); !strings.Contains(got, "stdout: 42 117\r\n") || !strings.Contains(got, "stdout: 10 20\r\n") {
 		t.Errorf("log %q", got)
 	}
 }
@@ -298,12 +308,22 @@ func TestPauseResume(t *testing.T) {
 
 func TestMissingExecutable(t *testing.T) {
 	c := newContainer(t, config{args: []string{"nope"}})
-	err := c.launch()
-	if err == nil || !strings.Contains(err.Error(), `exec: "nope": executable file not found in $PATH`) {
-		t.Fatalf("launch: %v", err)
+	client := c.create()
+	err := client.Start(ctx(t))
+	if err == nil || !strings.Contains(err.Error(), `runc create failed: unable to start container process: exec: "nope": executable file not found in $PATH`) {
+		t.Fatalf("start: %v", err)
 	}
-	if _, err := shim.Connect(c.dir); !errors.Is(err, shim.ErrNotRunning) {
-		t.Errorf("connect after a failed launch: %v", err)
+	// The shim goes away: nothing runs that it could serve.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := shim.Connect(c.dir)
+		if errors.Is(err, shim.ErrNotRunning) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("connect after a failed start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

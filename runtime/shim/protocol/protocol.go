@@ -29,6 +29,9 @@ type Options struct {
 	StdinOnce   bool       `json:"stdinOnce"`
 	Log         LogOptions `json:"log"`
 	ExitFile    string     `json:"exitFile"` // where the exit is recorded; empty: <dir>/exit.json
+	// CgroupPath is the bundle's linux.cgroupsPath (cgroupfs form): the
+	// shim counts OOM kills there. Empty: found from the init's pid.
+	CgroupPath string `json:"cgroupPath"`
 }
 
 // LogOptions select the container's log driver.

@@ -66,8 +66,7 @@ func (c *consoleSocket) close() {
 	}
 }
 
-// resize sets the size of the pty whose master is f.
-func resize(f *os.File, height, width uint) error {
-	ws := &unix.Winsize{Row: uint16(height), Col: uint16(width)}
+// setWinsize sets the size of the pty whose master is f.
+func setWinsize(f *os.File, ws *unix.Winsize) error {
 	return control(f, func(fd int) error { return unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, ws) })
 }

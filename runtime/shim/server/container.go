@@ -9,56 +9,69 @@ import (
 	"github.com/berth/berth/runtime/shim/protocol"
 )
 
-// create runs the runtime's create with the container's stdio: pipes, or
-// a pty whose master the runtime sends to a console socket.
-func (s *shim) create() error {
-	var child [3]*os.File
-	var console *consoleSocket
-	var consolePath string
-	var err error
-	if s.opts.Tty {
-		consolePath = filepath.Join(s.dir, "pty.sock")
-		if console, err = newConsoleSocket(consolePath); err != nil {
-			return err
-		}
-		defer console.close()
-	} else if s.io, child, err = newPipes(s.opts.OpenStdin); err != nil {
+// prepare makes the container's stdio before anything runs, so that
+// clients can attach before the process starts: pipes, or a console
+// socket on which the runtime will send the master of the pty it makes.
+func (s *shim) prepare() error {
+	if !s.opts.Tty {
+		var err error
+		s.io, s.child, err = newPipes(s.opts.OpenStdin)
 		return err
 	}
-	pidFile := filepath.Join(s.dir, "init.pid")
-	err = s.rt.create(s.id, s.opts.Bundle, pidFile, consolePath, child)
-	closeAll(child[:])
-	if err != nil { // the runtime cleaned up after itself
-		if s.io != nil {
-			s.io.closeFiles()
-		}
-		return err
-	}
-	pid, err := s.finishCreate(console, pidFile)
+	console, err := newConsoleSocket(filepath.Join(s.dir, "pty.sock"))
 	if err != nil {
-		if s.io != nil {
-			s.io.closeFiles()
-		}
-		s.rt.delete(s.id)
 		return err
 	}
-	s.pid, s.status = pid, protocol.StatusCreated
-	s.io.log = s.log
-	s.io.start()
-	go s.monitor(s.reap.watch(pid), newOOMCounter(pid))
+	s.console, s.io = console, newConsoleIO()
 	return nil
 }
 
-// finishCreate takes the pty master (with a tty) and the init's pid.
-func (s *shim) finishCreate(console *consoleSocket, pidFile string) (int, error) {
-	if console != nil {
-		master, err := console.receive()
-		if err != nil {
-			return 0, err
-		}
-		s.io = newConsoleIO(master)
+// ready marks the shim ready to start the container.
+func (s *shim) ready() {
+	s.mu.Lock()
+	s.status = protocol.StatusCreated
+	s.mu.Unlock()
+}
+
+// run creates and starts the container in one runtime call ("run
+// --detach": one runtime process instead of create and start, which is
+// most of a start's cost), then copies its output and watches its exit.
+// On failure the runtime has cleaned up after itself.
+func (s *shim) run() error {
+	pidFile := filepath.Join(s.dir, "init.pid")
+	consolePath := ""
+	if s.console != nil {
+		consolePath = s.console.path
 	}
-	return readPid(pidFile)
+	err := s.rt.runDetached(s.id, s.opts.Bundle, pidFile, consolePath, s.child)
+	closeAll(s.child[:])
+	if err == nil && s.console != nil {
+		var master *os.File
+		if master, err = s.console.receive(); err == nil {
+			s.io.setConsole(master)
+		}
+	}
+	if s.console != nil {
+		s.console.close()
+	}
+	var pid int
+	if err == nil {
+		if pid, err = readPid(pidFile); err != nil {
+			s.rt.delete(s.id)
+		}
+	}
+	if err != nil {
+		s.io.closeFiles()
+		return err
+	}
+	oom := newOOMCounter(s.opts.CgroupPath, pid)
+	s.mu.Lock()
+	s.pid, s.status = pid, protocol.StatusRunning
+	s.mu.Unlock()
+	s.io.log = s.log
+	s.io.start()
+	go s.monitor(s.reap.watch(pid), oom)
+	return nil
 }
 
 // monitor waits for the container's init to exit, then winds down: the
@@ -74,9 +87,20 @@ func (s *shim) monitor(exit <-chan int, oom *oomCounter) {
 	s.closeLog()
 	e.OOMKilled = oom.killed()
 	s.rt.delete(s.id)
-	writeExit(s.exitFile, e)
+	s.finish(&e)
+}
+
+// finish records the exit (nil: none, the container never ran), answers
+// waiters, ends attached streams and lets the shim exit.
+func (s *shim) finish(e *protocol.Exit) {
+	if e != nil {
+		writeExit(s.exitFile, *e)
+	}
 	s.mu.Lock()
-	s.status, s.exit = protocol.StatusStopped, e
+	s.status = protocol.StatusStopped
+	if e != nil {
+		s.exit = *e
+	}
 	s.mu.Unlock()
 	close(s.exited)
 	s.io.hangup()
@@ -109,20 +133,26 @@ func (s *shim) setStatus(from, to string) {
 	}
 }
 
+// start runs the container. After a failure the shim goes away, as the
+// runtime left nothing to serve.
 func (s *shim) start() error {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
 	if st := s.getStatus(); st != protocol.StatusCreated {
 		return conflict("container is " + st + ", not created")
 	}
-	if err := s.rt.start(s.id); err != nil {
+	if err := s.run(); err != nil {
+		s.finish(nil)
 		return err
 	}
-	s.setStatus(protocol.StatusCreated, protocol.StatusRunning)
 	return nil
 }
 
+// kill signals the container's processes.
 func (s *shim) kill(sig int, all bool) error {
+	if s.abandon(sig) {
+		return nil
+	}
 	st := s.getStatus()
 	if st == protocol.StatusStopped {
 		return conflict("container is not running")
@@ -134,6 +164,24 @@ func (s *shim) kill(sig int, all bool) error {
 		s.resume() // a frozen process dies once thawed
 	}
 	return nil
+}
+
+// abandon ends a shim whose container was never started (nothing runs
+// yet): it records the exit sig would have caused and goes away. False if
+// the container was started.
+func (s *shim) abandon(sig int) bool {
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	if s.getStatus() != protocol.StatusCreated {
+		return false
+	}
+	closeAll(s.child[:])
+	s.io.closeFiles()
+	if s.console != nil {
+		s.console.close()
+	}
+	s.finish(&protocol.Exit{ExitCode: 128 + sig, ExitedAt: time.Now().UTC()})
+	return true
 }
 
 func (s *shim) pause() error {
@@ -166,7 +214,7 @@ func (s *shim) resize(height, width uint) error {
 	if !s.io.tty() {
 		return invalid("container has no tty")
 	}
-	return resize(s.io.console, height, width)
+	return s.io.resize(height, width)
 }
 
 // wait blocks until the exit is recorded.

@@ -121,7 +121,8 @@ func (s *shim) startExec(e *execProc, n int, req request) error {
 	if err == nil && console != nil {
 		var master *os.File
 		if master, err = console.receive(); err == nil {
-			pio = newConsoleIO(master)
+			pio = newConsoleIO()
+			pio.setConsole(master)
 		}
 	}
 	if err != nil { // the process runs, but without its stdio
@@ -189,5 +190,5 @@ func (s *shim) execResize(id string, height, width uint) error {
 	if pio == nil || !pio.tty() {
 		return invalid("exec " + id + " has no tty")
 	}
-	return resize(pio.console, height, width)
+	return pio.resize(height, width)
 }

@@ -10,15 +10,29 @@ import (
 
 // oomCounter tells whether the kernel's OOM killer killed a process of the
 // container: it reads the oom_kill count of the container's memory cgroup
-// (memory.oom_control with cgroup v1, memory.events with v2) at create and
-// again before the runtime deletes the cgroup.
+// (memory.oom_control with cgroup v1, memory.events with v2) before the
+// runtime deletes the cgroup, and compares it with a base.
 type oomCounter struct {
 	file string
 	base int
 }
 
-// newOOMCounter finds the memory cgroup of pid; nil if it has none.
-func newOOMCounter(pid int) *oomCounter {
+// newOOMCounter finds the container's memory cgroup: from cgroupPath (the
+// bundle's cgroupfs path), whose cgroup the runtime made for this run, so
+// every kill counts; else from the init's pid, counting from now. The
+// first is exact even for a process killed before the shim looked: the
+// init already runs when the runtime returns. Nil: no memory cgroup.
+func newOOMCounter(cgroupPath string, pid int) *oomCounter {
+	if cgroupPath != "" && filepath.IsAbs(cgroupPath) {
+		v1 := filepath.Join("/sys/fs/cgroup/memory", cgroupPath, "memory.oom_control")
+		if _, err := os.Stat(v1); err == nil {
+			return &oomCounter{file: v1}
+		}
+		v2 := filepath.Join("/sys/fs/cgroup", cgroupPath, "memory.events")
+		if _, err := os.Stat(v2); err == nil {
+			return &oomCounter{file: v2}
+		}
+	}
 	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "cgroup"))
 	if err != nil {
 		return nil
@@ -62,7 +76,7 @@ func newCounter(file string) *oomCounter {
 	return &oomCounter{file: file, base: n}
 }
 
-// killed says whether the count grew since create.
+// killed says whether the count grew past the base.
 func (o *oomCounter) killed() bool {
 	if o == nil {
 		return false

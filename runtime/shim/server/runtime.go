@@ -73,12 +73,22 @@ func runtimeError(logPath, what string, code int) error {
 	return errors.New(strings.TrimSpace(msg))
 }
 
-func (rt *runtime) create(id, bundle, pidFile, consoleSocket string, stdio [3]*os.File) error {
-	args := []string{"create", "--bundle", bundle, "--pid-file", pidFile}
+// runDetached creates and starts the container and returns once its
+// process runs. A failure reads as the runtime's create failure ("runc
+// create failed: ..."), which is what it is and what Docker users see.
+func (rt *runtime) runDetached(id, bundle, pidFile, consoleSocket string, stdio [3]*os.File) error {
+	args := []string{"run", "--detach", "--bundle", bundle, "--pid-file", pidFile}
 	if consoleSocket != "" {
 		args = append(args, "--console-socket", consoleSocket)
 	}
-	return rt.run(stdio, append(args, id)...)
+	err := rt.run(stdio, append(args, id)...)
+	if err != nil {
+		name := filepath.Base(rt.bin)
+		if msg, ok := strings.CutPrefix(err.Error(), name+" run failed: "); ok {
+			return errors.New(name + " create failed: " + msg)
+		}
+	}
+	return err
 }
 
 // exec starts a process in the container and returns once it runs
@@ -91,7 +101,6 @@ func (rt *runtime) exec(id, processFile, pidFile, consoleSocket string, stdio [3
 	return rt.run(stdio, append(args, id)...)
 }
 
-func (rt *runtime) start(id string) error  { return rt.run([3]*os.File{}, "start", id) }
 func (rt *runtime) pause(id string) error  { return rt.run([3]*os.File{}, "pause", id) }
 func (rt *runtime) resume(id string) error { return rt.run([3]*os.File{}, "resume", id) }
 func (rt *runtime) delete(id string) error { return rt.run([3]*os.File{}, "delete", "--force", id) }

@@ -27,6 +27,9 @@ import (
 const (
 	drainTimeout    = 2 * time.Second // output still open after the process exited
 	handlersTimeout = 2 * time.Second // requests still being answered at exit
+	// startTimeout bounds the wait for start: a shim whose berthd died
+	// between launch and start would otherwise wait forever.
+	startTimeout = time.Minute
 )
 
 // shim serves one container.
@@ -38,7 +41,9 @@ type shim struct {
 	reap     *reaper
 	log      logfile.Writer // nil with the none driver
 	io       *procIO
-	exited   chan struct{} // closed once the exit is recorded
+	child    [3]*os.File    // the process's ends of its pipes, until it runs
+	console  *consoleSocket // with a tty, until the runtime sent the master
+	exited   chan struct{}  // closed once the exit is recorded
 	handlers sync.WaitGroup
 	opMu     sync.Mutex // serialises start, pause and resume
 
@@ -51,9 +56,9 @@ type shim struct {
 	execSeq int
 }
 
-// Run is the shim's life: it creates the container, reports on ready
-// ("ok\n" or "error: <message>\n") and serves until the container exited.
-// ready may be nil.
+// Run is the shim's life: it prepares the container's stdio and listens,
+// reports on ready ("ok\n" or "error: <message>\n"), then serves (start
+// runs the container) until the container exited. ready may be nil.
 func Run(id, dir string, ready io.Writer) error {
 	s, l, err := setup(id, dir)
 	if err != nil {
@@ -62,14 +67,16 @@ func Run(id, dir string, ready io.Writer) error {
 	}
 	report(ready, "ok")
 	go s.serve(l)
+	expire := time.AfterFunc(startTimeout, func() { s.abandon(int(unix.SIGKILL)) })
 	<-s.exited
+	expire.Stop()
 	l.close()
 	os.Remove(filepath.Join(dir, protocol.SocketFile))
 	s.waitHandlers()
 	return nil
 }
 
-// setup prepares the shim, listens and creates the container.
+// setup prepares the shim and the container's stdio, and listens.
 func setup(id, dir string) (*shim, *listener, error) {
 	s, err := newShim(id, dir)
 	if err != nil {
@@ -80,12 +87,13 @@ func setup(id, dir string) (*shim, *listener, error) {
 		s.closeLog()
 		return nil, nil, err
 	}
-	if err := s.create(); err != nil {
+	if err := s.prepare(); err != nil {
 		l.close()
 		os.Remove(filepath.Join(dir, protocol.SocketFile))
 		s.closeLog()
 		return nil, nil, err
 	}
+	s.ready()
 	return s, l, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/logs/logfile"
+	"golang.org/x/sys/unix"
 )
 
 // Stream numbers, as in Docker's stream framing.
@@ -19,9 +20,12 @@ const (
 // master of its pty. Output is copied to the log (if any) and to every
 // attached client; stdin comes from attached clients.
 type procIO struct {
-	console *os.File // the pty master; nil without a tty
+	isTTY   bool
+	console *os.File // the pty master, once the runtime sent it
 	outs    []output
 	log     logfile.Writer // nil: output is not logged
+	ready   chan struct{}  // closed once stdin can be written (a tty's master arrived)
+	size    *unix.Winsize  // a resize asked for before the master arrived
 
 	copying sync.WaitGroup
 	drained chan struct{} // closed when every output reached EOF
@@ -41,7 +45,8 @@ type output struct {
 // /dev/null unless withStdin), which the caller closes once the process
 // has them.
 func newPipes(withStdin bool) (p *procIO, child [3]*os.File, err error) {
-	p = &procIO{drained: make(chan struct{})}
+	p = &procIO{drained: make(chan struct{}), ready: make(chan struct{})}
+	close(p.ready)
 	defer func() {
 		if err != nil {
 			p.closeFiles()
@@ -65,17 +70,37 @@ func newPipes(withStdin bool) (p *procIO, child [3]*os.File, err error) {
 }
 
 // newConsoleIO is the stdio of a process with a pty: everything goes
-// through the master, output as stdout.
-func newConsoleIO(master *os.File) *procIO {
-	return &procIO{
-		console: master,
-		stdin:   master,
-		outs:    []output{{master, streamStdout}},
-		drained: make(chan struct{}),
+// through the master (set once the runtime sent it), output as stdout.
+func newConsoleIO() *procIO {
+	return &procIO{isTTY: true, drained: make(chan struct{}), ready: make(chan struct{})}
+}
+
+// setConsole takes the pty master, with the size asked for meanwhile;
+// call it before start.
+func (p *procIO) setConsole(master *os.File) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.console, p.stdin = master, master
+	p.outs = []output{{master, streamStdout}}
+	close(p.ready)
+	if p.size != nil {
+		setWinsize(master, p.size)
 	}
 }
 
-func (p *procIO) tty() bool { return p.console != nil }
+// resize sets the pty's size, or keeps it for when the master arrives.
+func (p *procIO) resize(height, width uint) error {
+	ws := &unix.Winsize{Row: uint16(height), Col: uint16(width)}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.console == nil {
+		p.size = ws
+		return nil
+	}
+	return setWinsize(p.console, ws)
+}
+
+func (p *procIO) tty() bool { return p.isTTY }
 
 // start begins copying output.
 func (p *procIO) start() {
@@ -161,8 +186,10 @@ func (p *procIO) detach(a *attachment) {
 	a.close()
 }
 
-// writeStdin writes b to the process's stdin.
+// writeStdin writes b to the process's stdin; with a tty it waits for
+// the master, as a client may send input before the container runs.
 func (p *procIO) writeStdin(b []byte) error {
+	<-p.ready
 	p.mu.Lock()
 	f := p.stdin
 	p.mu.Unlock()
@@ -201,17 +228,24 @@ func (p *procIO) drain(timeout time.Duration) {
 	p.closeFiles()
 }
 
-// closeFiles closes the shim's ends of the stdio.
+// closeFiles closes the shim's ends of the stdio (and releases a stdin
+// writer still waiting for a master that will not come).
 func (p *procIO) closeFiles() {
-	for _, o := range p.outs {
-		o.f.Close()
-	}
 	p.mu.Lock()
+	outs := p.outs
 	if p.stdin != nil {
 		p.stdin.Close()
 		p.stdin = nil
 	}
+	select {
+	case <-p.ready:
+	default:
+		close(p.ready)
+	}
 	p.mu.Unlock()
+	for _, o := range outs {
+		o.f.Close()
+	}
 }
 
 // hangup ends every attached client's stream.

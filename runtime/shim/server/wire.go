@@ -58,6 +58,7 @@ func decodeOptions(b []byte) (protocol.Options, error) {
 		OpenStdin:   d.bool(obj["openStdin"]),
 		StdinOnce:   d.bool(obj["stdinOnce"]),
 		ExitFile:    d.str(obj["exitFile"]),
+		CgroupPath:  d.str(obj["cgroupPath"]),
 	}
 	if raw := obj["log"]; !isNull(raw) {
 		log, err := parseObject(raw)
