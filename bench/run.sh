@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${COUNT:-5}
 echo "== end to end, through the docker CLI (berthd vs dockerd)"
-go test -run '^$' -bench 'BenchmarkDocker' -benchtime "${count}x" ./test/e2e/
+go test -run '^$' -bench 'BenchmarkDocker|BenchmarkContainers|BenchmarkRuntimeFloor' -benchtime "${count}x" ./test/e2e/
 echo "== service level"
 go test -run '^$' -bench . -benchtime "${count}x" ./image/ ./layer/

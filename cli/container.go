@@ -8,8 +8,12 @@ func newContainerCommand(c *CLI) *cobra.Command {
 	cmd := newGroupCommand(c, "container", "Manage containers")
 	cmd.AddCommand(
 		newAttachCommand(c),
+		newCommitCommand(c),
+		newCopyCommand(c),
 		newCreateCommand(c),
+		newDiffCommand(c),
 		newExecCommand(c),
+		newExportCommand(c),
 		newContainerInspectCommand(c),
 		newKillCommand(c),
 		newLogsCommand(c),
@@ -25,6 +29,8 @@ func newContainerCommand(c *CLI) *cobra.Command {
 		newStopCommand(c),
 		newTopCommand(c),
 		newUnpauseCommand(c),
+		newStatsCommand(c),
+		newUpdateCommand(c),
 		newWaitCommand(c),
 	)
 	return cmd
@@ -38,7 +44,11 @@ func containerShortcuts(c *CLI) []*cobra.Command {
 		topCommand(newExecCommand(c), 2),
 		topCommand(newContainerListCommand(c, "ps [OPTIONS]"), 3),
 		newAttachCommand(c),
+		newCommitCommand(c),
+		newCopyCommand(c),
 		newCreateCommand(c),
+		newDiffCommand(c),
+		newExportCommand(c),
 		newInspectCommand(c),
 		newKillCommand(c),
 		newLogsCommand(c),
@@ -51,6 +61,8 @@ func containerShortcuts(c *CLI) []*cobra.Command {
 		newStopCommand(c),
 		newTopCommand(c),
 		newUnpauseCommand(c),
+		newStatsCommand(c),
+		newUpdateCommand(c),
 		newWaitCommand(c),
 	}
 }

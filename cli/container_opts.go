@@ -30,7 +30,7 @@ type containerOptions struct {
 
 	addHost, dns, dnsOption, dnsSearch, expose []string
 	publish, networks, networkAlias            []string
-	ip, ip6                                    string
+	ip, ip6, macAddress                        string
 	publishAll                                 bool
 
 	logDriver, volumeDriver   string
@@ -41,6 +41,7 @@ type containerOptions struct {
 	healthInterval            time.Duration
 	healthTimeout             time.Duration
 	healthStartPeriod         time.Duration
+	healthStartInterval       time.Duration
 	healthRetries             int
 	noHealthcheck             bool
 	cpuShares, cpuPeriod      int64
@@ -56,6 +57,14 @@ type containerOptions struct {
 	ulimits                   ulimitList
 	cgroupParent, ipc, pid    string
 	uts, runtime              string
+
+	blkioWeight                     uint16
+	blkioWeightDevice               []string
+	deviceReadBps, deviceWriteBps   []string
+	deviceReadIOps, deviceWriteIOps []string
+	deviceCgroupRules, gpus         []string
+	cpuRtPeriod, cpuRtRuntime       int64
+	kernelMemory                    memBytes // accepted and dropped, as the docker CLI does at API >= 1.42
 }
 
 // addContainerFlags defines the container flags on fs with docker's names,
@@ -116,6 +125,7 @@ func addNetworkFlags(fs *pflag.FlagSet, o *containerOptions) {
 	fs.Var(newListValue(&o.expose), "expose", "Expose a port or a range of ports")
 	fs.StringVar(&o.ip, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
 	fs.StringVar(&o.ip6, "ip6", "", "IPv6 address (e.g., 2001:db8::33)")
+	fs.StringVar(&o.macAddress, "mac-address", "", "Container MAC address (e.g., 92:d0:c6:0a:29:33)")
 	fs.VarP(newListValue(&o.publish), "publish", "p", "Publish a container's port(s) to the host")
 	fs.BoolVarP(&o.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
 	fs.Var(newListValue(&o.networks), "network", "Connect a container to a network")
@@ -138,6 +148,7 @@ func addStorageFlags(fs *pflag.FlagSet, o *containerOptions) {
 	fs.IntVar(&o.healthRetries, "health-retries", 0, "Consecutive failures needed to report unhealthy")
 	fs.DurationVar(&o.healthTimeout, "health-timeout", 0, "Maximum time to allow one check to run (ms|s|m|h) (default 0s)")
 	fs.DurationVar(&o.healthStartPeriod, "health-start-period", 0, "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)")
+	fs.DurationVar(&o.healthStartInterval, "health-start-interval", 0, "Time between running the check during the start period (ms|s|m|h) (default 0s)")
 	fs.BoolVar(&o.noHealthcheck, "no-healthcheck", false, "Disable any container-specified HEALTHCHECK")
 }
 
@@ -160,4 +171,19 @@ func addResourceFlags(fs *pflag.FlagSet, o *containerOptions) {
 	fs.StringVar(&o.ipc, "ipc", "", "IPC mode to use")
 	fs.StringVar(&o.pid, "pid", "", "PID namespace to use")
 	fs.StringVar(&o.uts, "uts", "", "UTS namespace to use")
+	addDeviceResourceFlags(fs, o)
+}
+
+func addDeviceResourceFlags(fs *pflag.FlagSet, o *containerOptions) {
+	fs.Uint16Var(&o.blkioWeight, "blkio-weight", 0, "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)")
+	fs.Var(newListValue(&o.blkioWeightDevice), "blkio-weight-device", "Block IO weight (relative device weight)")
+	fs.Var(newListValue(&o.deviceReadBps), "device-read-bps", "Limit read rate (bytes per second) from a device")
+	fs.Var(newListValue(&o.deviceWriteBps), "device-write-bps", "Limit write rate (bytes per second) to a device")
+	fs.Var(newListValue(&o.deviceReadIOps), "device-read-iops", "Limit read rate (IO per second) from a device")
+	fs.Var(newListValue(&o.deviceWriteIOps), "device-write-iops", "Limit write rate (IO per second) to a device")
+	fs.Var(newListValue(&o.deviceCgroupRules), "device-cgroup-rule", "Add a rule to the cgroup allowed devices list")
+	fs.Var(newListValue(&o.gpus), "gpus", "GPU devices to add to the container ('all' to pass all GPUs)")
+	fs.Int64Var(&o.cpuRtPeriod, "cpu-rt-period", 0, "Limit CPU real-time period in microseconds")
+	fs.Int64Var(&o.cpuRtRuntime, "cpu-rt-runtime", 0, "Limit CPU real-time runtime in microseconds")
+	fs.Var(&o.kernelMemory, "kernel-memory", "Kernel memory limit")
 }

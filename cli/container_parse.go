@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path"
@@ -14,7 +15,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/moby/moby/api/types/blkiodev"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 )
@@ -134,7 +134,7 @@ func (o *containerOptions) attachedStreams() (stdin, stdout, stderr bool) {
 
 func (o *containerOptions) healthConfig() (*container.HealthConfig, error) {
 	have := o.healthCmd != "" || o.healthInterval != 0 || o.healthTimeout != 0 ||
-		o.healthStartPeriod != 0 || o.healthRetries != 0
+		o.healthStartPeriod != 0 || o.healthRetries != 0 || o.healthStartInterval != 0
 	if o.noHealthcheck {
 		if have {
 			return nil, errors.New("--no-healthcheck conflicts with --health-* options")
@@ -153,12 +153,15 @@ func (o *containerOptions) healthConfig() (*container.HealthConfig, error) {
 		return nil, errors.New("--health-retries cannot be negative")
 	case o.healthStartPeriod < 0:
 		return nil, errors.New("--health-start-period cannot be negative")
+	case o.healthStartInterval < 0:
+		return nil, errors.New("--health-start-interval cannot be negative")
 	}
 	h := &container.HealthConfig{
-		Interval:    o.healthInterval,
-		Timeout:     o.healthTimeout,
-		StartPeriod: o.healthStartPeriod,
-		Retries:     o.healthRetries,
+		Interval:      o.healthInterval,
+		Timeout:       o.healthTimeout,
+		StartPeriod:   o.healthStartPeriod,
+		StartInterval: o.healthStartInterval,
+		Retries:       o.healthRetries,
 	}
 	if o.healthCmd != "" {
 		h.Test = []string{"CMD-SHELL", o.healthCmd}
@@ -245,7 +248,11 @@ func (o *containerOptions) resources() (container.Resources, error) {
 		devices = append(devices, m)
 	}
 	swappiness, oomKillDisable, pidsLimit := o.swappiness, o.oomKillDisable, o.pidsLimit
-	return container.Resources{
+	gpus, err := o.deviceRequests()
+	if err != nil {
+		return container.Resources{}, err
+	}
+	r := container.Resources{
 		CPUShares:         o.cpuShares,
 		Memory:            int64(o.memory),
 		NanoCPUs:          int64(o.cpus),
@@ -261,13 +268,10 @@ func (o *containerOptions) resources() (container.Resources, error) {
 		OomKillDisable:    &oomKillDisable,
 		PidsLimit:         &pidsLimit,
 		Ulimits:           append([]*container.Ulimit{}, o.ulimits.values...),
-		// empty lists rather than null, as docker sends them
-		BlkioWeightDevice:    []*blkiodev.WeightDevice{},
-		BlkioDeviceReadBps:   []*blkiodev.ThrottleDevice{},
-		BlkioDeviceWriteBps:  []*blkiodev.ThrottleDevice{},
-		BlkioDeviceReadIOps:  []*blkiodev.ThrottleDevice{},
-		BlkioDeviceWriteIOps: []*blkiodev.ThrottleDevice{},
-	}, nil
+		DeviceRequests:    gpus,
+	}
+	r.DeviceCgroupRules, r.CPURealtimePeriod, r.CPURealtimeRuntime = o.deviceCgroupRules, o.cpuRtPeriod, o.cpuRtRuntime
+	return r, o.blkioResources(&r)
 }
 
 // networkingConfig sets the network mode and the endpoint settings. The
@@ -290,7 +294,7 @@ func (o *containerOptions) networkingConfig(hc *container.HostConfig) (*network.
 			if err := o.applyEndpointOptions(name, ep); err != nil {
 				return nil, err
 			}
-			if len(nets) == 1 && name != "default" && ep.IPAMConfig == nil && len(ep.Aliases) == 0 {
+			if len(nets) == 1 && name != "default" && ep.IPAMConfig == nil && len(ep.Aliases) == 0 && len(ep.MacAddress) == 0 {
 				continue
 			}
 		}
@@ -306,6 +310,13 @@ func (o *containerOptions) applyEndpointOptions(name string, ep *network.Endpoin
 			return errors.New("network-scoped aliases are only supported for user-defined networks")
 		}
 		ep.Aliases = append([]string(nil), o.networkAlias...)
+	}
+	if o.macAddress != "" {
+		mac, err := net.ParseMAC(o.macAddress)
+		if err != nil {
+			return fmt.Errorf("%s is not a valid mac address", o.macAddress)
+		}
+		ep.MacAddress = network.HardwareAddr(mac)
 	}
 	if o.ip == "" && o.ip6 == "" {
 		return nil

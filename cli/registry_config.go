@@ -160,11 +160,11 @@ func serverOf(named reference.Named) string {
 // registryAuth is the X-Registry-Auth value for pulling or pushing named:
 // the stored credentials of its registry, base64url JSON.
 func (c *CLI) registryAuth(named reference.Named) (string, error) {
-	f, err := loadConfigFile(c.configDir())
+	ac, err := c.credentialsFor(serverOf(named))
 	if err != nil {
 		return "", err
 	}
-	return encodeAuth(f.credentials(serverOf(named)))
+	return encodeAuth(ac)
 }
 
 func encodeAuth(ac registrytypes.AuthConfig) (string, error) {

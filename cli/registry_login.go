@@ -65,11 +65,13 @@ func runLogin(ctx context.Context, c *CLI, opts LoginOptions) error {
 	if err != nil {
 		return err
 	}
-	f.store(server, registrytypes.AuthConfig{Username: opts.Username, Password: opts.Password, IdentityToken: res.Auth.IdentityToken})
-	if err := f.save(); err != nil {
+	plain, err := storeCredentials(f, server, registrytypes.AuthConfig{Username: opts.Username, Password: opts.Password, IdentityToken: res.Auth.IdentityToken})
+	if err != nil {
 		return fmt.Errorf("error saving credentials: %w", err)
 	}
-	_, _ = fmt.Fprintf(c.errOut, "WARNING! Your credentials are stored unencrypted in '%s'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n", f.path)
+	if plain {
+		_, _ = fmt.Fprintf(c.errOut, "WARNING! Your credentials are stored unencrypted in '%s'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n", f.path)
+	}
 	status := res.Auth.Status
 	if status == "" {
 		status = "Login Succeeded"
@@ -151,12 +153,14 @@ func runLogout(c *CLI, server string) error {
 	if err != nil {
 		return err
 	}
-	key, ok := f.find(server)
-	if !ok {
+	found, err := eraseCredentials(f, server)
+	if err != nil {
+		return err
+	}
+	if !found {
 		_, err := fmt.Fprintf(c.out, "Not logged in to %s\n", hostOf(server))
 		return err
 	}
-	_, _ = fmt.Fprintf(c.out, "Removing login credentials for %s\n", hostOf(server))
-	delete(f.auths, key)
-	return f.save()
+	_, err = fmt.Fprintf(c.out, "Removing login credentials for %s\n", hostOf(server))
+	return err
 }

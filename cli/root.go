@@ -51,6 +51,7 @@ func NewRootCommand(c *CLI) *cobra.Command {
 		newImageCommand(c),
 		newSystemCommand(c),
 		newVolumeCommand(c),
+		newNetworkCommand(c),
 		// top-level shortcuts, as docker's
 		newImagesCommand(c),
 		newVersionCommand(c),
@@ -65,6 +66,7 @@ func NewRootCommand(c *CLI) *cobra.Command {
 		newPushCommand(c),
 		newRemoveCommand(c),
 		newSaveCommand(c),
+		newSearchCommand(c),
 		newTagCommand(c),
 	)
 	root.AddCommand(containerShortcuts(c)...)

@@ -19,6 +19,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/docker/go-units"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -40,20 +41,36 @@ type Container struct {
 	State        State
 	LogPath      string
 	RestartCount int
-	Runtime      string    // OCI runtime name
-	Endpoint     *Endpoint // the default bridge endpoint while running
-	Mounts       []volume.Mount
+	// HasBeenManuallyStopped is set by a stop or kill and cleared by a
+	// start: an unless-stopped container then stays down, even across a
+	// daemon restart.
+	HasBeenManuallyStopped bool
+	// HasBeenManuallyRestarted marks the exit a `docker restart` causes,
+	// which must not auto-remove the container (not persisted, as Docker).
+	HasBeenManuallyRestarted bool      `json:"-"`
+	Runtime                  string    // OCI runtime name
+	Endpoint                 *Endpoint // the primary network endpoint while running
+	// Endpoints are every network endpoint while running, by network name
+	// (the primary one included).
+	Endpoints map[string]*Endpoint `json:",omitempty"`
+	// NetworkConfig is what the container asks of each network it is
+	// connected to, by network name: aliases, --ip, --mac-address. Empty
+	// (not nil) once disconnected from every network.
+	NetworkConfig map[string]*network.EndpointSettings
+	Mounts        []volume.Mount
 }
 
-// Endpoint is the container's place on the default bridge network.
+// Endpoint is the container's place on one network.
 type Endpoint struct {
-	NetNSPath  string
-	IPAddress  string
-	PrefixLen  int
-	Gateway    string
-	MacAddress string
-	NetworkID  string
-	EndpointID string
+	NetNSPath   string
+	IPAddress   string
+	PrefixLen   int
+	Gateway     string
+	MacAddress  string
+	NetworkID   string
+	EndpointID  string
+	NetworkName string `json:",omitempty"`
+	Bridge      string `json:",omitempty"` // the kernel bridge
 }
 
 // State is the run state. Status is one of Docker's container states.
@@ -65,6 +82,8 @@ type State struct {
 	OOMKilled  bool
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Health is the healthcheck's state; nil when the container has none.
+	Health *container.Health `json:",omitempty"`
 	// RemovalInProgress is set while the container is being removed.
 	RemovalInProgress bool
 	// Starting is set while a start is in progress (not persisted: a
@@ -81,6 +100,11 @@ func (s *State) IsRunning() bool {
 	return s.Status == container.StateRunning || s.Status == container.StatePaused
 }
 
+// IsRestarting reports whether the container waits for a restart by its
+// policy. Docker counts it as running (stop, rm and wait treat it so),
+// though no process runs.
+func (s *State) IsRestarting() bool { return s.Status == container.StateRestarting }
+
 // CanStart checks the start transition: created or exited containers start;
 // a running one is not modified (304); one being removed is a conflict.
 func (s *State) CanStart() error {
@@ -91,7 +115,7 @@ func (s *State) CanStart() error {
 		return errdefs.ErrConflict.WithMessage("container is already being started")
 	case s.Status == container.StatePaused:
 		return errdefs.ErrConflict.WithMessage("cannot start a paused container, try unpause instead")
-	case s.IsRunning():
+	case s.IsRunning(), s.IsRestarting():
 		return errdefs.ErrNotModified
 	}
 	return nil
@@ -109,6 +133,13 @@ func (s *State) SetExited(code int, at time.Time, oomKilled bool) {
 	s.FinishedAt = at
 }
 
+// SetRestarting records an exit after which the restart policy will
+// start the container again.
+func (s *State) SetRestarting(code int, at time.Time, oomKilled bool) {
+	s.SetExited(code, at, oomKilled)
+	s.Status = container.StateRestarting
+}
+
 // SetStartFailed records a start that failed before the process ran, as
 // Docker does: the container keeps its state (created or exited) with the
 // error and exit code.
@@ -123,7 +154,7 @@ func (s *State) SetStartFailed(err error, code int) {
 func (s *State) APIState() *container.State {
 	return &container.State{
 		Status:     s.Status,
-		Running:    s.IsRunning(),
+		Running:    s.IsRunning() || s.IsRestarting(),
 		Paused:     s.Status == container.StatePaused,
 		Restarting: s.Status == container.StateRestarting,
 		OOMKilled:  s.OOMKilled,
@@ -133,7 +164,26 @@ func (s *State) APIState() *container.State {
 		Error:      s.Error,
 		StartedAt:  apiTime(s.StartedAt),
 		FinishedAt: apiTime(s.FinishedAt),
+		Health:     s.apiHealth(),
 	}
+}
+
+func (s *State) apiHealth() *container.Health {
+	if s.Health == nil {
+		return nil
+	}
+	h := *s.Health
+	h.Log = append([]*container.HealthcheckResult{}, h.Log...)
+	return &h
+}
+
+// HealthStatus is the health the ps filter matches: "none" without a
+// healthcheck.
+func (s *State) HealthStatus() container.HealthStatus {
+	if s.Health == nil {
+		return container.NoHealthcheck
+	}
+	return s.Health.Status
 }
 
 // zeroTime is how Docker shows a time that never happened.
@@ -147,11 +197,19 @@ func apiTime(t time.Time) string {
 }
 
 // StatusString is the STATUS column of `docker ps`: "Up 3 seconds",
+// "Up 5 seconds (healthy)", "Restarting (1) 2 seconds ago",
 // "Up 2 minutes (Paused)", "Exited (0) 5 seconds ago", "Created".
 func (s *State) StatusString(now time.Time) string {
 	switch s.Status {
 	case container.StateRunning:
-		return "Up " + units.HumanDuration(now.Sub(s.StartedAt))
+		up := "Up " + units.HumanDuration(now.Sub(s.StartedAt))
+		switch {
+		case s.Health == nil:
+			return up
+		case s.Health.Status == container.Starting:
+			return up + " (health: starting)"
+		}
+		return up + " (" + string(s.Health.Status) + ")"
 	case container.StatePaused:
 		return "Up " + units.HumanDuration(now.Sub(s.StartedAt)) + " (Paused)"
 	case container.StateRestarting:

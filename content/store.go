@@ -106,6 +106,10 @@ func (s *Store) PutBytes(b []byte, expected digest.Digest) (Info, error) {
 func (s *Store) write(f *os.File, r io.Reader) (Info, error) {
 	dg := digest.SHA256.Digester()
 	n, err := io.Copy(io.MultiWriter(f, dg.Hash()), r)
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == f.Name() {
+		return Info{}, err // says it all, as Docker's "write PATH: no space left on device"
+	}
 	if err != nil {
 		return Info{}, fmt.Errorf("content: write blob: %w", err)
 	}

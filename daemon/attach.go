@@ -42,6 +42,8 @@ type pendingAttach struct {
 	conn Conn
 	keys []byte
 	done chan struct{}
+	// detached is set before done closes when the client used the detach keys.
+	detached bool
 }
 
 // Attach connects the client to the container's stdio until the container
@@ -56,10 +58,13 @@ func (cs *Containers) Attach(ctx context.Context, ref string, opts AttachOptions
 		return err
 	}
 	c.Lock()
-	tty, paused := c.Config.Tty, c.State.Status == containertypes.StatePaused
+	tty, paused, restarting := c.Config.Tty, c.State.Status == containertypes.StatePaused, c.State.IsRestarting()
 	c.Unlock()
 	if paused {
 		return errdefs.ErrConflict.WithMessage("You cannot attach to a paused container, unpause it first")
+	}
+	if restarting {
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s is restarting, wait until the container is running", ref))
 	}
 	conn, err := hijack(tty)
 	if err != nil {
@@ -88,6 +93,9 @@ func (cs *Containers) Attach(ctx context.Context, ref string, opts AttachOptions
 	// The relay, not the request context, ends a hijacked stream: the
 	// context may end when the client half-closes its side.
 	<-p.done
+	if p.detached {
+		cs.publish(c, eventtypes.ActionDetach, nil)
+	}
 	return nil
 }
 
@@ -129,16 +137,16 @@ func (cs *Containers) connect(p *pendingAttach, client *shim.Client) {
 		return
 	}
 	go func() {
-		relay(p.conn, sc, p.opts.Stdin, p.keys)
+		p.detached = relay(p.conn, sc, p.opts.Stdin, p.keys)
 		close(p.done)
 	}()
 }
 
 // relay copies the container's output to the client and, with stdin, the
 // client's input to the container, until the output ends or the client
-// detaches. The client's EOF closes the container's stdin (the shim
-// applies StdinOnce).
-func relay(client Conn, sc net.Conn, stdin bool, keys []byte) {
+// detaches, which it reports. The client's EOF closes the container's
+// stdin (the shim applies StdinOnce).
+func relay(client Conn, sc net.Conn, stdin bool, keys []byte) (detached bool) {
 	defer sc.Close()
 	outDone := make(chan struct{})
 	go func() {
@@ -147,7 +155,7 @@ func relay(client Conn, sc net.Conn, stdin bool, keys []byte) {
 	}()
 	if !stdin {
 		<-outDone
-		return
+		return false
 	}
 	inDone := make(chan error, 1)
 	go func() {
@@ -163,10 +171,11 @@ func relay(client Conn, sc net.Conn, stdin bool, keys []byte) {
 	case <-outDone:
 	case err := <-inDone:
 		if errors.Is(err, errDetached) {
-			return
+			return true
 		}
 		<-outDone
 	}
+	return false
 }
 
 var errDetached = errors.New("detached")
@@ -249,7 +258,11 @@ func (cs *Containers) Resize(ctx context.Context, ref string, height, width uint
 	if err != nil {
 		return err
 	}
-	return lc.shim.Resize(ctx, height, width)
+	if err := lc.shim.Resize(ctx, height, width); err != nil {
+		return err
+	}
+	cs.publish(c, eventtypes.ActionResize, map[string]string{"height": fmt.Sprint(height), "width": fmt.Sprint(width)})
+	return nil
 }
 
 // replayLog writes what the container logged so far to w, in the attach

@@ -37,6 +37,7 @@ type Containers struct {
 	shimPath string           // the berth-shim binary
 	initPath string           // the init binary for --init
 	net      *network.Manager // the default bridge
+	ports    *network.Ports   // published ports; nil without a bridge
 	vols     *volume.Store
 
 	// mu guards live, waiters and pending.
@@ -46,6 +47,7 @@ type Containers struct {
 	pending map[string][]*pendingAttach // attaches waiting for a start
 
 	execs execs
+	sup   supervision // restart managers and health monitors; mu guards it
 
 	// exitedLogs tells the log compressor which container just exited.
 	exitedLogs chan string
@@ -56,6 +58,7 @@ type ContainersOptions struct {
 	ShimPath string
 	InitPath string
 	Network  *network.Manager
+	Ports    *network.Ports
 	Volumes  *volume.Store
 }
 
@@ -68,9 +71,12 @@ func NewContainers(cfg *config.Config, images *image.Service, layers *layer.Stor
 		return nil, err
 	}
 	cs := &Containers{cfg: cfg, store: store, images: images, layers: layers, bus: bus, log: log,
-		shimPath: opts.ShimPath, initPath: opts.InitPath, net: opts.Network, vols: opts.Volumes, live: map[string]*liveContainer{}, waiters: map[string][]waiter{}, pending: map[string][]*pendingAttach{}, execs: execs{byID: map[string]*execInstance{}}}
+		shimPath: opts.ShimPath, initPath: opts.InitPath, net: opts.Network, ports: opts.Ports, vols: opts.Volumes, live: map[string]*liveContainer{}, waiters: map[string][]waiter{}, pending: map[string][]*pendingAttach{}, execs: execs{byID: map[string]*execInstance{}}}
 	images.SetContainerChecker(cs.imageUser)
 	cs.exitedLogs = make(chan string, 64)
+	if opts.Volumes != nil {
+		opts.Volumes.SetPublisher(cs.publishVolume)
+	}
 	cs.restore()
 	go cs.compressLogs(context.Background(), cs.exitedLogs)
 	return cs, nil
@@ -121,6 +127,23 @@ func (cs *Containers) Create(ctx context.Context, name string, req containertype
 		hc = &containertypes.HostConfig{}
 	}
 	if err := checkSupported(hc, req.NetworkingConfig); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+	if err := checkNamespaceModes(&cfg, hc); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+	netCfg, err := cs.checkNetworkSettings(hc, req.NetworkingConfig, &cfg)
+	if err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+	if err := validateRestartPolicy(hc); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+	if err := validateHealthcheck(cfg.Healthcheck); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+	warnings, err := verifyCreateResources(hc)
+	if err != nil {
 		return containertypes.CreateResponse{}, err
 	}
 	if platform != "" && !strings.HasPrefix(platform, "linux") {
@@ -179,6 +202,7 @@ func (cs *Containers) Create(ctx context.Context, name string, req containertype
 		Image: imgID, ImageRef: req.Config.Image, ChainID: chain, Runtime: runtimeName,
 		State: container.State{Status: containertypes.StateCreated},
 	}
+	c.NetworkConfig = netCfg
 	if hc.LogConfig.Type == "json-file" {
 		c.LogPath = filepath.Join(cs.store.Dir(id), id+"-json.log")
 	}
@@ -195,7 +219,7 @@ func (cs *Containers) Create(ctx context.Context, name string, req containertype
 		return containertypes.CreateResponse{}, err
 	}
 	cs.publish(c, eventtypes.ActionCreate, nil)
-	return containertypes.CreateResponse{ID: id, Warnings: []string{}}, nil
+	return containertypes.CreateResponse{ID: id, Warnings: warnings}, nil
 }
 
 // checkSupported refuses what belongs to areas not built yet, so that
@@ -205,29 +229,13 @@ func checkSupported(hc *containertypes.HostConfig, nc *networktypes.NetworkingCo
 		return errdefs.ErrNotImplemented.WithMessage(what + " is not supported by Berth yet")
 	}
 	switch {
-	case len(hc.VolumesFrom) > 0:
-		return notYet("--volumes-from")
-	case len(hc.PortBindings) > 0 || hc.PublishAllPorts:
-		return notYet("publishing ports")
 	case len(hc.Links) > 0:
 		return notYet("--link")
-	case hc.NetworkMode.IsContainer():
-		return notYet("--network container:<name>")
-	case hc.NetworkMode != "" && !hc.NetworkMode.IsDefault() && !hc.NetworkMode.IsBridge() && !hc.NetworkMode.IsNone() && !hc.NetworkMode.IsHost():
-		return notYet("user-defined networks")
-	case hc.RestartPolicy.Name != "" && hc.RestartPolicy.Name != containertypes.RestartPolicyDisabled:
-		return notYet("restart policies")
-	case len(hc.Devices) > 0 || len(hc.DeviceRequests) > 0:
-		return notYet("--device")
-	case hc.PidMode != "" || hc.IpcMode != "" && hc.IpcMode != "private" && hc.IpcMode != "shareable" || hc.UTSMode != "" || hc.UsernsMode != "":
-		return notYet("sharing pid, ipc, uts or user namespaces")
+	case len(hc.DeviceRequests) > 0:
+		return notYet("--gpus (device requests)")
 	}
-	if nc != nil {
-		for name := range nc.EndpointsConfig {
-			if name != "default" && name != "bridge" && name != "none" && name != "host" {
-				return notYet("user-defined networks")
-			}
-		}
+	if err := checkPortBindings(hc); err != nil {
+		return err
 	}
 	return nil
 }
@@ -254,9 +262,17 @@ func (cs *Containers) publish(c *container.Container, action eventtypes.Action, 
 // Shutdown stops every running container unless live restore keeps them
 // running while the daemon is away (the default).
 func (cs *Containers) Shutdown(ctx context.Context) {
+	cs.mu.Lock()
+	cs.sup.shuttingDown = true // no restarts now; stops are not manual
+	cs.mu.Unlock()
 	if cs.cfg.LiveRestore {
 		return
 	}
+	// Each container gets its own stop timeout, then SIGKILL, as with
+	// dockerd: the caller's deadline (the API server's) must not cut the
+	// wait short and leave containers running.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cs.longestStopTimeout()+killTimeout)
+	defer cancel()
 	var wg sync.WaitGroup
 	for _, c := range cs.store.List() {
 		cs.mu.Lock()
@@ -276,16 +292,34 @@ func (cs *Containers) Shutdown(ctx context.Context) {
 	wg.Wait()
 }
 
+// longestStopTimeout is the longest time a stop of a running container may
+// wait before its SIGKILL.
+func (cs *Containers) longestStopTimeout() time.Duration {
+	longest := defaultStopTimeout
+	for _, c := range cs.store.List() {
+		c.Lock()
+		if t := c.Config.StopTimeout; t != nil && *t > longest {
+			longest = *t
+		}
+		c.Unlock()
+	}
+	return time.Duration(longest) * time.Second
+}
+
 // resolveMounts turns -v, --mount, --tmpfs and the image's VOLUMEs into
 // mounts, creating the volumes they name and taking references on them.
 func (cs *Containers) resolveMounts(ctx context.Context, id string, hc *containertypes.HostConfig, imageVolumes map[string]struct{}) ([]volume.Mount, error) {
 	if cs.vols == nil {
-		if len(hc.Binds) > 0 || len(hc.Mounts) > 0 || len(imageVolumes) > 0 {
+		if len(hc.Binds) > 0 || len(hc.Mounts) > 0 || len(imageVolumes) > 0 || len(hc.VolumesFrom) > 0 {
 			return nil, errdefs.ErrNotImplemented.WithMessage("volumes are not available in this daemon")
 		}
 		return nil, nil
 	}
-	return cs.vols.Resolve(ctx, id, hc, imageVolumes)
+	inherited, err := cs.inheritedMounts(hc)
+	if err != nil {
+		return nil, err
+	}
+	return cs.vols.ResolveWith(ctx, id, hc, imageVolumes, inherited)
 }
 
 // releaseMounts drops the container's volume references; removeAnonymous

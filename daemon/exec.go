@@ -66,6 +66,8 @@ func (cs *Containers) ExecCreate(ctx context.Context, ref string, req containert
 	switch status {
 	case containertypes.StatePaused:
 		return "", errdefs.ErrConflict.WithMessage(fmt.Sprintf("Container %s is paused, unpause the container before exec", id))
+	case containertypes.StateRestarting:
+		return "", errdefs.ErrConflict.WithMessage(fmt.Sprintf("Container %s is restarting, wait until the container is running", id))
 	case containertypes.StateRunning:
 	default:
 		return "", errdefs.ErrConflict.WithMessage(fmt.Sprintf("Container %s is not running", id))
@@ -82,8 +84,14 @@ func (cs *Containers) ExecCreate(ctx context.Context, ref string, req containert
 	cs.execs.mu.Lock()
 	cs.execs.byID[ex.ID] = ex
 	cs.execs.mu.Unlock()
-	cs.publish(c, eventtypes.Action("exec_create: "+strings.Join(req.Cmd, " ")), map[string]string{"execID": ex.ID})
+	cs.publish(c, execAction(eventtypes.ActionExecCreate, req.Cmd), map[string]string{"execID": ex.ID})
 	return ex.ID, nil
+}
+
+// execAction is the action of an exec event as Docker words it:
+// "exec_start: " + the command and its arguments, each after a space.
+func execAction(action eventtypes.Action, cmd []string) eventtypes.Action {
+	return eventtypes.Action(string(action) + ": " + cmd[0] + " " + strings.Join(cmd[1:], " "))
 }
 
 func readSpec(path string) (*specs.Spec, error) {
@@ -129,7 +137,7 @@ func (cs *Containers) ExecStart(ctx context.Context, execID string, opts ExecSta
 		ex.process.ConsoleSize = &specs.Box{Height: opts.ConsoleSize[0], Width: opts.ConsoleSize[1]}
 	}
 	req := shim.ExecRequest{ID: ex.ID, Process: ex.process, Tty: cfg.Tty, Stdin: cfg.AttachStdin, Detach: opts.Detach}
-	cs.publish(c, eventtypes.Action("exec_start: "+strings.Join(cfg.Cmd, " ")), map[string]string{"execID": ex.ID})
+	cs.publish(c, execAction(eventtypes.ActionExecStart, cfg.Cmd), map[string]string{"execID": ex.ID})
 	if opts.Detach {
 		sc, err := lc.shim.Exec(ctx, req)
 		if err != nil {

@@ -175,10 +175,9 @@ func backingFS(path string) string {
 }
 
 func securityOptions(cgroupVersion string) []string {
+	// Only what Berth applies: no AppArmor profile even where the kernel
+	// has AppArmor (dockerd lists it then, as it applies docker-default).
 	opts := []string{"name=seccomp,profile=builtin"}
-	if readTrim("/sys/module/apparmor/parameters/enabled") == "Y" {
-		opts = append([]string{"name=apparmor"}, opts...)
-	}
 	if cgroupVersion == "2" {
 		opts = append(opts, "name=cgroupns")
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net"
-	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"github.com/berth/berth/volume"
 	"github.com/containerd/errdefs"
 	containertypes "github.com/moby/moby/api/types/container"
+	eventtypes "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/storage"
 )
@@ -42,6 +41,11 @@ func (cs *Containers) List(ctx context.Context, opts ListOptions) ([]containerty
 			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter 'status=%s'", st))
 		}
 	}
+	for _, h := range f.Values("health") {
+		if err := containertypes.ValidateHealthStatus(containertypes.HealthStatus(h)); err != nil {
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid filter 'health=%s': %v", h, err))
+		}
+	}
 	before, err := cs.boundary(f, "before")
 	if err != nil {
 		return nil, err
@@ -54,6 +58,10 @@ func (cs *Containers) List(ctx context.Context, opts ListOptions) ([]containerty
 	if err != nil {
 		return nil, err
 	}
+	portsMatch, err := portFilters(f)
+	if err != nil {
+		return nil, err
+	}
 	all := opts.All || opts.Limit > 0 || f.Has("status") || f.Has("exited")
 	out := []containertypes.Summary{}
 	now := time.Now()
@@ -62,10 +70,13 @@ func (cs *Containers) List(ctx context.Context, opts ListOptions) ([]containerty
 			break
 		}
 		c.Lock()
-		ok := (all || c.State.IsRunning()) && cs.matches(c, f, ancestors) &&
+		ok := (all || c.State.IsRunning() || c.State.IsRestarting()) && cs.matches(c, f, ancestors) &&
 			(before == nil || c.Created.Before(before.Created)) && (since == nil || c.Created.After(since.Created))
 		if ok {
-			out = append(out, summaryOf(c, now))
+			s := summaryOf(c, now)
+			if s.Ports = cs.portSummaries(c); portsMatch(s.Ports) {
+				out = append(out, s)
+			}
 		}
 		c.Unlock()
 	}
@@ -140,7 +151,9 @@ func (cs *Containers) matches(c *container.Container, f filters.Args, ancestors 
 	return f.MatchPrefix("id", c.ID) &&
 		matchName(f, name) &&
 		f.MatchLabels("label", c.Config.Labels) &&
-		f.Match("status", string(c.State.Status))
+		f.Match("status", string(c.State.Status)) &&
+		f.Match("health", string(c.State.HealthStatus())) &&
+		matchNetworkFilter(c, f)
 }
 
 // matchName matches Docker's name filter: a substring or regexp-ish match;
@@ -219,24 +232,8 @@ func (cs *Containers) inspect(c *container.Container) containertypes.InspectResp
 		}},
 		Mounts:          mountPoints(c),
 		Config:          c.Config,
-		NetworkSettings: networkSettingsOf(c),
+		NetworkSettings: cs.networkSettingsWithPorts(c),
 	}
-}
-
-// networksOf is the container's endpoints by network name, as inspect and
-// ps show them: the default bridge while running.
-func networksOf(c *container.Container) map[string]*network.EndpointSettings {
-	nets := map[string]*network.EndpointSettings{}
-	if ep := c.Endpoint; ep != nil {
-		mac, _ := net.ParseMAC(ep.MacAddress)
-		ip, _ := netip.ParseAddr(ep.IPAddress)
-		gw, _ := netip.ParseAddr(ep.Gateway)
-		nets["bridge"] = &network.EndpointSettings{
-			NetworkID: ep.NetworkID, EndpointID: ep.EndpointID, Gateway: gw, IPAddress: ip,
-			IPPrefixLen: ep.PrefixLen, MacAddress: network.HardwareAddr(mac),
-		}
-	}
-	return nets
 }
 
 func networkSettingsOf(c *container.Container) *containertypes.NetworkSettings {
@@ -272,6 +269,7 @@ func (cs *Containers) Prune(ctx context.Context, f filters.Args) (containertypes
 			report.ContainersDeleted = append(report.ContainersDeleted, c.ID)
 		}
 	}
+	cs.bus.Publish(eventtypes.ContainerEventType, eventtypes.ActionPrune, "", map[string]string{"reclaimed": strconv.FormatUint(report.SpaceReclaimed, 10)})
 	return report, nil
 }
 

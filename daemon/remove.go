@@ -25,6 +25,9 @@ func (cs *Containers) Remove(ctx context.Context, ref string, force, volumes boo
 }
 
 func (cs *Containers) remove(c *container.Container, force, volumes bool) error {
+	if force {
+		cs.endRestarting(c) // a pending restart is dropped first
+	}
 	c.Lock()
 	if c.State.RemovalInProgress {
 		c.Unlock()
@@ -34,7 +37,7 @@ func (cs *Containers) remove(c *container.Container, force, volumes bool) error 
 		c.Unlock()
 		return errdefs.ErrConflict.WithMessage("cannot remove container " + c.ID + ": it is being started")
 	}
-	running := c.State.IsRunning()
+	running := c.State.IsRunning() || c.State.IsRestarting()
 	if running && !force {
 		c.Unlock()
 		return errdefs.ErrConflict.WithMessage("You cannot remove a running container " + c.ID + ". Stop the container before attempting removal or force remove")
@@ -46,6 +49,7 @@ func (cs *Containers) remove(c *container.Container, force, volumes bool) error 
 	lc := cs.live[c.ID]
 	cs.mu.Unlock()
 	if lc != nil {
+		cs.noteStop(c, 9) // its exit must not restart it
 		_ = lc.shim.Kill(context.Background(), 9, true)
 		select {
 		case <-lc.exited:
@@ -59,6 +63,7 @@ func (cs *Containers) remove(c *container.Container, force, volumes bool) error 
 		code = c.State.ExitCode
 		c.Unlock()
 	}
+	cs.releaseShm(c) // normally gone at exit; not after a crash
 	if err := cs.layers.RemoveRW(c.ID); err != nil {
 		c.Lock()
 		c.State.RemovalInProgress = false
@@ -71,6 +76,7 @@ func (cs *Containers) remove(c *container.Container, force, volumes bool) error 
 		return err
 	}
 	cs.releaseMounts(c.ID, volumes)
+	cs.forgetSupervision(c.ID)
 	cs.publish(c, "destroy", nil)
 	cs.dropPendingAttaches(c.ID)
 	cs.notify(c.ID, waitRemoved, code)
@@ -101,6 +107,7 @@ func (cs *Containers) Rename(ctx context.Context, ref, newName string) error {
 	if err := cs.store.Rename(c, newName); err != nil {
 		return err
 	}
+	cs.renameEndpoints(c.ID, newName)
 	cs.publish(c, "rename", map[string]string{"oldName": old})
 	return nil
 }

@@ -5,8 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/berth/berth/cgroups"
 	"github.com/berth/berth/container"
 	"github.com/berth/berth/runtime/shim"
 	containertypes "github.com/moby/moby/api/types/container"
@@ -34,6 +36,7 @@ func (cs *Containers) restore() {
 		}
 		c.Unlock()
 	}
+	defer cs.restartOnBoot() // once networks are reconciled
 	if cs.net == nil {
 		return
 	}
@@ -48,6 +51,7 @@ func (cs *Containers) restore() {
 	if err := cs.net.Reconcile(running); err != nil {
 		cs.log.Warn("reconciling networks", "err", err)
 	}
+	cs.reconcilePorts(running)
 }
 
 func (cs *Containers) restoreRunning(c *container.Container) {
@@ -64,6 +68,10 @@ func (cs *Containers) restoreRunning(c *container.Container) {
 				c.State.Status = containertypes.StatePaused
 			}
 			_ = cs.store.Save(c)
+			if st.Status != "paused" {
+				cs.startHealthLocked(c, true)
+			}
+			cs.restoreVolumeMountsLocked(c)
 			c.Unlock()
 			cs.log.Info("reconnected to running container", "container", c.ID, "pid", st.Pid)
 			go cs.monitor(c, lc)
@@ -74,11 +82,12 @@ func (cs *Containers) restoreRunning(c *container.Container) {
 	if !ok {
 		// The shim died without recording an exit: its container may still
 		// run, orphaned. Kill and delete it through the runtime.
+		oomKilled := cgroups.OOMKilled(containerCgroupPath(c)) // before the runtime removes the cgroup
 		cs.deleteOrphan(c)
-		exit = shim.Exit{ExitCode: 255, ExitedAt: time.Now().UTC()}
+		exit = shim.Exit{ExitCode: 255, ExitedAt: time.Now().UTC(), OOMKilled: oomKilled}
 	}
 	cs.log.Info("container exited while the daemon was down", "container", c.ID, "exitCode", exit.ExitCode)
-	cs.recordExit(c, exit)
+	cs.recordExit(c, exit, false) // the boot pass applies the restart policy
 }
 
 // deleteOrphan force-deletes the runtime's container of c (no-op when the
@@ -118,4 +127,32 @@ func (cs *Containers) refVolumes() {
 		}
 		c.Unlock()
 	}
+}
+
+// restartOnBoot starts, as Docker does at boot, the containers whose
+// restart policy wants them running: always, unless-stopped unless stopped
+// by hand, on-failure after a failure with retries left. That includes
+// ones that ended while the daemon was down and ones it left waiting for
+// a restart. Each start is a fresh one (RestartCount 0).
+func (cs *Containers) restartOnBoot() {
+	var wg sync.WaitGroup
+	for _, c := range cs.store.List() {
+		c.Lock()
+		if c.State.IsRestarting() {
+			c.State.Status = containertypes.StateExited
+			_ = cs.store.Save(c)
+		}
+		want := !c.State.IsRunning() && !c.State.StartedAt.IsZero() && !c.State.RemovalInProgress &&
+			policyWantsRestart(c.HostConfig.RestartPolicy, c.State.ExitCode, c.RestartCount, c.HasBeenManuallyStopped)
+		c.Unlock()
+		if !want {
+			continue
+		}
+		wg.Go(func() {
+			if err := cs.Start(context.Background(), c.ID); err != nil {
+				cs.log.Warn("starting container by its restart policy", "container", c.ID, "err", err)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -55,6 +55,7 @@ func (cs *Containers) Start(ctx context.Context, ref string) error {
 	// The slow part (runc create) runs without c's lock, so that ps and
 	// inspect do not wait for it; Starting keeps other starts and removals out.
 	c.State.Starting = true
+	cs.resetRestartLocked(c) // a manual start: the restart policy starts over
 	c.Unlock()
 	if err = cs.start(ctx, c); err == nil {
 		return nil
@@ -87,22 +88,30 @@ func (cs *Containers) start(ctx context.Context, c *container.Container) (err er
 			undo.run()
 		}
 	}()
+	t0 := time.Now()
 	ep, err := cs.attachNetwork(ctx, c, &undo)
 	if err != nil {
 		return err
 	}
+	if err := cs.publishPorts(c, ep, &undo); err != nil {
+		return err
+	}
+	t1 := time.Now()
 	dir, err := cs.prepareBundle(c, ep, &undo)
 	if err != nil {
 		return err
 	}
+	t2 := time.Now()
 	lc, err := cs.launchShim(ctx, c, dir, &undo)
 	if err != nil {
 		return err
 	}
+	t3 := time.Now()
 	cs.connectPendingAttaches(c.ID, lc.shim)
 	if err := lc.shim.Start(ctx); err != nil {
 		return runtimeError(err)
 	}
+	cs.log.Debug("started", "container", c.ID[:12], "network", t1.Sub(t0), "bundle", t2.Sub(t1), "shim", t3.Sub(t2), "start", time.Since(t3))
 	st, err := lc.shim.State(ctx)
 	if err != nil {
 		return err
@@ -111,12 +120,14 @@ func (cs *Containers) start(ctx context.Context, c *container.Container) (err er
 	defer c.Unlock()
 	c.Endpoint = ep
 	c.State.SetRunning(st.Pid, time.Now().UTC())
+	c.HasBeenManuallyRestarted = false
 	if err := cs.store.Save(c); err != nil {
 		return err
 	}
 	c.State.Starting = false
 	go cs.monitor(c, lc)
 	cs.publishLocked(c, eventtypes.ActionStart, nil)
+	cs.startHealthLocked(c, true)
 	return nil
 }
 
@@ -152,24 +163,36 @@ func (cs *Containers) prepareBundle(c *container.Container, ep *container.Endpoi
 	// cgroups behind: delete both (best effort, after the shim is gone).
 	undo.add(func() {
 		cs.deleteOrphan(c)
-		removeCgroup(cgroupPath(c.ID))
+		removeCgroup(containerCgroupPath(c))
 	})
+	nsPath, err := cs.netNSPath(c, ep)
+	if err != nil {
+		return "", err
+	}
+	shared, err := cs.shareNamespaces(c, undo)
+	if err != nil {
+		return "", err
+	}
 	s, err := spec.Generate(spec.Options{
 		ID: c.ID, Rootfs: rootfs, Config: c.Config, HostConfig: c.HostConfig, Hostname: c.Config.Hostname,
-		EtcFiles: etc, CgroupsPath: cgroupPath(c.ID), InitPath: cs.initFor(c), NetNSPath: netNSPath(c, ep),
+		EtcFiles: etc, CgroupsPath: containerCgroupPath(c), InitPath: cs.initFor(c), NetNSPath: nsPath,
+		PidNSPath: shared.pidNS, IpcNSPath: shared.ipcNS, ShmPath: shared.shm,
 	})
 	if err != nil {
 		return "", err
 	}
 	s.Root.Path = rootfs
 	clampOOMScoreAdj(s.Process)
+	if err := cs.mountVolumes(c, undo); err != nil {
+		return "", err
+	}
 	if err := addVolumeMounts(s, rootfs, c.Mounts); err != nil {
 		return "", err
 	}
 	return dir, writeJSON(filepath.Join(dir, "config.json"), s)
 }
 
-// launchShim starts the container's shim (runc create) and registers it.
+// launchShim starts the container's shim, ready to run it, and registers it.
 func (cs *Containers) launchShim(ctx context.Context, c *container.Container, dir string, undo *cleanups) (*liveContainer, error) {
 	rt := cs.cfg.Runtimes[c.Runtime]
 	runtimePath, err := exec.LookPath(rt.Path)
@@ -180,7 +203,7 @@ func (cs *Containers) launchShim(ctx context.Context, c *container.Container, di
 		Runtime: runtimePath, RuntimeArgs: rt.Args, RuntimeRoot: cs.runtimeRoot(c.Runtime),
 		Bundle: dir, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		ExitFile: filepath.Join(dir, "exit.json"),
-		Log:      cs.logOptions(c),
+		Log:      cs.logOptions(c), CgroupPath: containerCgroupPath(c),
 	}
 	if err := shim.Launch(ctx, cs.shimPath, c.ID, dir, opts); err != nil {
 		return nil, runtimeError(err)
@@ -239,15 +262,29 @@ func (cs *Containers) monitor(c *container.Container, lc *liveContainer) {
 			exit = shim.Exit{ExitCode: 255, ExitedAt: time.Now().UTC()}
 		}
 	}
-	cs.recordExit(c, exit)
+	cs.recordExit(c, exit, true)
 	close(lc.exited)
 }
 
-// recordExit marks c exited, cleans up its run state and wakes waiters;
-// an auto-remove container is removed.
-func (cs *Containers) recordExit(c *container.Container, exit shim.Exit) {
+// recordExit marks c exited, or restarting when withPolicy and its restart
+// policy says so, cleans up its run state and wakes waiters; an
+// auto-remove container is removed.
+func (cs *Containers) recordExit(c *container.Container, exit shim.Exit, withPolicy bool) {
 	c.Lock()
-	c.State.SetExited(exit.ExitCode, exit.ExitedAt, exit.OOMKilled)
+	cs.stopHealthLocked(c)
+	ran := exit.ExitedAt.Sub(c.State.StartedAt)
+	var restart *pendingRestart
+	var delay time.Duration
+	if withPolicy {
+		restart, delay = cs.planRestart(c, exit.ExitCode, ran)
+	}
+	if restart != nil {
+		c.RestartCount++
+		c.State.SetRestarting(exit.ExitCode, exit.ExitedAt, exit.OOMKilled)
+	} else {
+		c.State.SetExited(exit.ExitCode, exit.ExitedAt, exit.OOMKilled)
+	}
+	cs.unpublishPorts(c.ID)
 	cs.detachNetwork(c)
 	if err := cs.store.Save(c); err != nil {
 		cs.log.Error("saving container state", "container", c.ID, "err", err)
@@ -255,14 +292,22 @@ func (cs *Containers) recordExit(c *container.Container, exit shim.Exit) {
 	if err := cs.layers.UnmountRW(c.ID); err != nil {
 		cs.log.Warn("unmounting container filesystem", "container", c.ID, "err", err)
 	}
+	cs.unmountVolumes(c)
+	cs.releaseShm(c)
 	_ = os.RemoveAll(cs.stateDir(c.ID))
-	autoRemove := c.HostConfig.AutoRemove
-	cs.publishLocked(c, eventtypes.ActionDie, map[string]string{"exitCode": fmt.Sprint(exit.ExitCode)})
+	autoRemove := c.HostConfig.AutoRemove && restart == nil && !c.HasBeenManuallyRestarted
+	if exit.OOMKilled {
+		cs.publishLocked(c, eventtypes.ActionOOM, nil)
+	}
+	cs.publishLocked(c, eventtypes.ActionDie, map[string]string{"exitCode": fmt.Sprint(exit.ExitCode), "execDuration": fmt.Sprint(int(ran.Seconds()))})
 	c.Unlock()
 	cs.mu.Lock()
 	delete(cs.live, c.ID)
 	cs.mu.Unlock()
 	cs.notify(c.ID, waitNextExit, exit.ExitCode)
+	if restart != nil {
+		go cs.restartAfter(c, restart, delay)
+	}
 	select {
 	case cs.exitedLogs <- c.ID:
 	default: // the compressor is busy; the next start or restore catches up
@@ -274,104 +319,11 @@ func (cs *Containers) recordExit(c *container.Container, exit shim.Exit) {
 	}
 }
 
-// writeEtcFiles writes hostname, hosts and resolv.conf for the container.
-func (cs *Containers) writeEtcFiles(c *container.Container, ep *container.Endpoint) (map[string]string, error) {
-	dir := cs.store.Dir(c.ID)
-	hostname := c.Config.Hostname
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
-	if ep != nil {
-		hosts += ep.IPAddress + "\t" + hostname + "\n"
-	}
-	files := map[string]string{
-		"/etc/hostname":    hostname + "\n",
-		"/etc/hosts":       hosts,
-		"/etc/resolv.conf": resolvConf(),
-	}
-	out := map[string]string{}
-	for target, content := range files {
-		path := filepath.Join(dir, filepath.Base(target))
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			return nil, err
-		}
-		out[target] = path
-	}
-	return out, nil
-}
-
-// resolvConf is the host's resolv.conf without loopback nameservers (they
-// are unreachable from the container), falling back to public resolvers
-// as Docker does.
-func resolvConf() string {
-	b, _ := os.ReadFile("/etc/resolv.conf")
-	var lines []string
-	servers := 0
-	for _, line := range strings.Split(string(b), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) >= 2 && fields[0] == "nameserver" {
-			if strings.HasPrefix(fields[1], "127.") || fields[1] == "::1" {
-				continue
-			}
-			servers++
-		}
-		lines = append(lines, line)
-	}
-	out := strings.TrimRight(strings.Join(lines, "\n"), "\n") + "\n"
-	if servers == 0 {
-		out += "nameserver 8.8.8.8\nnameserver 8.8.4.4\n"
-	}
-	return out
-}
-
 func (cs *Containers) initFor(c *container.Container) string {
 	if c.HostConfig.Init != nil && *c.HostConfig.Init {
 		return cs.initPath
 	}
 	return ""
-}
-
-// netNSPath is the network namespace to join: the bridge endpoint's, the
-// host's for host mode, or "" (a new one with loopback only) for none.
-func netNSPath(c *container.Container, ep *container.Endpoint) string {
-	switch {
-	case ep != nil:
-		return ep.NetNSPath
-	case c.HostConfig.NetworkMode.IsHost():
-		return "/proc/1/ns/net"
-	}
-	return ""
-}
-
-// onBridge reports whether the container joins the default bridge.
-func onBridge(c *container.Container) bool {
-	m := c.HostConfig.NetworkMode
-	return m == "" || m.IsDefault() || m.IsBridge()
-}
-
-// attachNetwork puts a bridge-mode container on the default bridge.
-func (cs *Containers) attachNetwork(ctx context.Context, c *container.Container, undo *cleanups) (*container.Endpoint, error) {
-	if cs.net == nil || !onBridge(c) {
-		return nil, nil
-	}
-	ep, err := cs.net.Attach(ctx, c.ID)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to the default bridge: %w", err)
-	}
-	undo.add(func() { _ = cs.net.Detach(c.ID) })
-	return &container.Endpoint{
-		NetNSPath: ep.NetNSPath, IPAddress: ep.IPAddress.String(), PrefixLen: ep.PrefixLen, Gateway: ep.Gateway.String(),
-		MacAddress: ep.MacAddress, NetworkID: ep.NetworkID, EndpointID: ep.EndpointID,
-	}, nil
-}
-
-// detachNetwork takes a stopped container off the bridge.
-func (cs *Containers) detachNetwork(c *container.Container) {
-	if cs.net == nil || c.Endpoint == nil {
-		return
-	}
-	if err := cs.net.Detach(c.ID); err != nil {
-		cs.log.Warn("detaching from the default bridge", "container", c.ID, "err", err)
-	}
-	c.Endpoint = nil
 }
 
 func (cs *Containers) logOptions(c *container.Container) shim.LogOptions {

@@ -59,16 +59,47 @@ func (cs *Containers) Kill(ctx context.Context, ref, signal string) error {
 			return err
 		}
 	}
-	lc, err := cs.liveOf(c)
-	if err != nil {
-		return err
+	c.Lock()
+	restarting, running := c.State.IsRestarting(), c.State.IsRunning()
+	c.Unlock()
+	if !running && !restarting {
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("Container %s is not running", c.ID))
+	}
+	ends := cs.noteStop(c, sig)
+	if restarting && ends {
+		// Between runs there is no process to signal: ending the restart
+		// policy is the kill (Docker sends nothing either).
+		cs.awaitRestart(c.ID)
+	}
+	cs.mu.Lock()
+	lc := cs.live[c.ID]
+	cs.mu.Unlock()
+	if lc == nil && restarting {
+		return nil
+	}
+	if lc == nil {
+		return errdefs.ErrConflict.WithMessage(fmt.Sprintf("Container %s is not running", c.ID))
 	}
 	if err := lc.shim.Kill(ctx, sig, false); err != nil {
+		if ends && cs.awaitRestart(c.ID) {
+			return nil // it had just exited: its restart is dropped
+		}
 		return err
 	}
 	cs.publish(c, eventtypes.ActionKill, map[string]string{"signal": strconv.Itoa(int(sig))})
+	if sig == syscall.SIGKILL {
+		// As Docker, a SIGKILL returns once the container is down.
+		select {
+		case <-lc.exited:
+		case <-time.After(killWait):
+		case <-ctx.Done():
+		}
+	}
 	return nil
 }
+
+// killWait bounds how long kill with SIGKILL waits for the exit.
+const killWait = 10 * time.Second
 
 // Stop sends the stop signal, waits timeout seconds (nil: the container's
 // StopTimeout or 10; -1: forever), then kills, as POST /containers/{id}/stop.
@@ -78,17 +109,37 @@ func (cs *Containers) Stop(ctx context.Context, ref string, timeout *int, signal
 	if err != nil {
 		return err
 	}
+	restarting := cs.endRestarting(c)
 	cs.mu.Lock()
 	lc := cs.live[c.ID]
 	cs.mu.Unlock()
 	if lc == nil {
+		if restarting {
+			cs.publish(c, eventtypes.ActionStop, nil)
+			return nil
+		}
 		return errdefs.ErrNotModified
 	}
 	if err := cs.stop(ctx, c, lc, timeout, signal); err != nil {
 		return err
 	}
+	cs.awaitRestart(c.ID) // an exit just before the signal planned one; it is dropped
 	cs.publish(c, eventtypes.ActionStop, nil)
 	return nil
+}
+
+// endRestarting drops the pending restart of a restarting container, as
+// a stop does, and waits the attempt out (it may have started the
+// container meanwhile). It reports whether c was restarting.
+func (cs *Containers) endRestarting(c *container.Container) bool {
+	c.Lock()
+	restarting := c.State.IsRestarting()
+	c.Unlock()
+	if restarting {
+		cs.noteStop(c, syscall.SIGKILL)
+		cs.awaitRestart(c.ID)
+	}
+	return restarting
 }
 
 func (cs *Containers) stop(ctx context.Context, c *container.Container, lc *liveContainer, timeout *int, signal string) error {
@@ -116,6 +167,7 @@ func (cs *Containers) stop(ctx context.Context, c *container.Container, lc *live
 		// A frozen process cannot handle its signal: thaw it first, as Docker does.
 		_ = lc.shim.Resume(ctx)
 	}
+	cs.noteStop(c, sig)
 	if err := lc.shim.Kill(ctx, sig, false); err == nil {
 		cs.publish(c, eventtypes.ActionKill, map[string]string{"signal": strconv.Itoa(int(sig))})
 		var deadline <-chan time.Time
@@ -132,6 +184,7 @@ func (cs *Containers) stop(ctx context.Context, c *container.Container, lc *live
 			return ctx.Err()
 		}
 	}
+	cs.noteStop(c, syscall.SIGKILL)
 	if err := lc.shim.Kill(ctx, syscall.SIGKILL, true); err != nil {
 		select {
 		case <-lc.exited:
@@ -155,6 +208,10 @@ func (cs *Containers) Restart(ctx context.Context, ref string, timeout *int, sig
 	if err != nil {
 		return err
 	}
+	c.Lock()
+	c.HasBeenManuallyRestarted = true // the exit of the stop must not auto-remove it
+	c.Unlock()
+	cs.endRestarting(c)
 	cs.mu.Lock()
 	lc := cs.live[c.ID]
 	cs.mu.Unlock()
@@ -162,6 +219,8 @@ func (cs *Containers) Restart(ctx context.Context, ref string, timeout *int, sig
 		if err := cs.stop(ctx, c, lc, timeout, signal); err != nil {
 			return err
 		}
+		cs.awaitRestart(c.ID)
+		cs.publish(c, eventtypes.ActionStop, nil) // Docker's restart is a stop, then a start
 	}
 	if err := cs.Start(ctx, c.ID); err != nil && !errdefs.IsNotModified(err) {
 		return err
@@ -209,6 +268,12 @@ func (cs *Containers) setPaused(ctx context.Context, ref string, pause bool) err
 		return err
 	}
 	c.State.Status = status
+	// A paused container is not probed; Docker then reports it unhealthy.
+	if pause {
+		cs.stopHealthLocked(c)
+	} else {
+		cs.startHealthLocked(c, false)
+	}
 	if err := cs.store.Save(c); err != nil {
 		return err
 	}

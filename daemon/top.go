@@ -12,6 +12,7 @@ import (
 
 	"github.com/containerd/errdefs"
 	containertypes "github.com/moby/moby/api/types/container"
+	eventtypes "github.com/moby/moby/api/types/events"
 )
 
 // Top lists the container's processes with `ps psArgs` (default "-ef"), as
@@ -25,7 +26,7 @@ func (cs *Containers) Top(ctx context.Context, ref, psArgs string) (containertyp
 	if _, err := cs.liveOf(c); err != nil {
 		return containertypes.TopResponse{}, err
 	}
-	pids, err := cgroupPids(cgroupPath(c.ID))
+	pids, err := cgroupPids(containerCgroupPath(c))
 	if err != nil {
 		return containertypes.TopResponse{}, err
 	}
@@ -36,7 +37,11 @@ func (cs *Containers) Top(ctx context.Context, ref, psArgs string) (containertyp
 	if err != nil {
 		return containertypes.TopResponse{}, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("ps: %v", err))
 	}
-	return parsePS(string(out), pids)
+	resp, err := parsePS(string(out), pids)
+	if err == nil {
+		cs.publish(c, eventtypes.ActionTop, nil)
+	}
+	return resp, err
 }
 
 // cgroupPids reads the processes of a cgroupfs path on v2 or v1.

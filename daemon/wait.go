@@ -41,7 +41,9 @@ func (cs *Containers) Wait(ctx context.Context, ref, condition string) (<-chan i
 	}
 	ch := make(chan int, 1)
 	c.Lock()
-	running, code := c.State.IsRunning(), c.State.ExitCode
+	// A container waiting for a restart counts as running (Docker's rule):
+	// not-running waits for the exit after it.
+	running, code := c.State.IsRunning() || c.State.IsRestarting(), c.State.ExitCode
 	// Register under c's lock: an exit recorded after this sees the waiter.
 	if cond == waitNotRunning && !running {
 		ch <- code

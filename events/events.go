@@ -10,8 +10,9 @@ import (
 	"github.com/moby/moby/api/types/events"
 )
 
-// historySize is how many past events `since` can replay (Docker keeps 256).
-const historySize = 1024
+// historySize is how many past events `since` and `until` can replay:
+// Docker's 256.
+const historySize = 256
 
 // Bus fans published events out to subscribers.
 type Bus struct {
@@ -63,17 +64,24 @@ func (b *Bus) Publish(typ events.Type, action events.Action, id string, attrs ma
 	}
 }
 
-// Subscribe returns the recorded events at or after since (none when since is
-// zero) and a subscription for the events after them; no event falls between.
+// Subscribe returns the recorded events at or after since (none when since
+// is zero) and a subscription for the events after them.
 func (b *Bus) Subscribe(since time.Time) ([]events.Message, *Subscription) {
+	return b.SubscribeBetween(since, time.Time{})
+}
+
+// SubscribeBetween returns the recorded events from since to until, as
+// Docker replays them (none when both are zero; either bound may be zero),
+// and a subscription for the events after them; no event falls between.
+func (b *Bus) SubscribeBetween(since, until time.Time) ([]events.Message, *Subscription) {
 	s := &Subscription{C: make(chan events.Message, 256), bus: b}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var past []events.Message
-	if !since.IsZero() {
+	if !since.IsZero() || !until.IsZero() {
 		for i := range b.history {
 			msg := b.history[(b.next+i)%len(b.history)]
-			if msg.TimeNano >= since.UnixNano() {
+			if (since.IsZero() || msg.TimeNano >= since.UnixNano()) && (until.IsZero() || msg.TimeNano <= until.UnixNano()) {
 				past = append(past, msg)
 			}
 		}

@@ -93,7 +93,10 @@ func TestFilter(t *testing.T) {
 		{`{"type":{"image":true}}`, true, false},
 		{`{"event":{"start":true}}`, false, true},
 		{`{"image":{"busybox:1":true}}`, true, true},
-		{`{"image":{"sha256:ab":true}}`, true, false},
+		{`{"image":{"sha256:abc":true}}`, true, false},
+		{`{"image":{"sha256:ab":true}}`, false, false}, // images match whole, as in Docker
+		{`{"image":{"busybox":true}}`, true, true},     // and without their tag
+		{`{"event":{"health_status":true}}`, false, false},
 		{`{"container":{"web":true}}`, false, true},
 		{`{"container":{"c0f":true}}`, false, true},
 		{`{"label":{"team=x":true}}`, true, false},
@@ -115,7 +118,48 @@ func TestFilter(t *testing.T) {
 			t.Errorf("%s on container event = %v", c.filter, got)
 		}
 	}
-	if _, err := NewFilter(filters.Args{"bogus": {"1": true}}); err == nil {
-		t.Error("unknown filter key accepted")
+	// Docker accepts keys it does not know, and they filter nothing.
+	if f, err := NewFilter(filters.Args{"bogus": {"1": true}}); err != nil || !f.Match(img) {
+		t.Errorf("unknown filter key: %v", err)
+	}
+}
+
+func TestFilterSuffixedActions(t *testing.T) {
+	health := events.Message{Type: events.ContainerEventType, Action: "health_status: healthy", Actor: events.Actor{ID: "c0ffee"}}
+	exec := events.Message{Type: events.ContainerEventType, Action: "exec_start: sh -c true", Actor: events.Actor{ID: "c0ffee"}}
+	for filter, want := range map[string][2]bool{
+		`{"event":{"health_status":true}}`:          {true, false},
+		`{"event":{"health_status: healthy":true}}`: {true, false},
+		`{"event":{"exec_start":true}}`:             {false, true},
+		`{"event":{"exec_die":true}}`:               {false, false},
+	} {
+		args, err := filters.Parse(filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := NewFilter(args)
+		if got := [2]bool{f.Match(health), f.Match(exec)}; got != want {
+			t.Errorf("%s: %v, want %v", filter, got, want)
+		}
+	}
+}
+
+func TestReplayUntil(t *testing.T) {
+	b := NewBus()
+	b.Publish(events.ImageEventType, events.ActionTag, "a", nil)
+	time.Sleep(2 * time.Millisecond)
+	mark := time.Now()
+	time.Sleep(2 * time.Millisecond)
+	b.Publish(events.ImageEventType, events.ActionTag, "b", nil)
+	// until alone replays everything recorded before it, as Docker.
+	past, sub := b.SubscribeBetween(time.Time{}, mark)
+	sub.Close()
+	if len(past) != 1 || past[0].Actor.ID != "a" {
+		t.Errorf("until only: %+v", past)
+	}
+	past, sub = b.SubscribeBetween(mark, time.Now())
+	sub.Close()
+	if len(past) != 1 || past[0].Actor.ID != "b" {
+		t.Errorf("since and until: %+v", past)
 	}
 }

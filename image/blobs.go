@@ -60,6 +60,7 @@ type blobInfo struct {
 	MediaType string        `json:"mediaType"`
 	Size      int64         `json:"size"`
 	Repos     []string      `json:"repos,omitempty"` // repositories known to have it, most recent last
+	URLs      []string      `json:"urls,omitempty"`  // where a non-distributable layer is fetched from
 }
 
 // maxBlobRepos bounds the mount sources remembered per blob.
@@ -68,7 +69,7 @@ const maxBlobRepos = 5
 func (m *distMeta) clone() *distMeta {
 	c := &distMeta{Blobs: maps.Clone(m.Blobs), Manifests: maps.Clone(m.Manifests)}
 	for d, b := range c.Blobs {
-		b.Repos = slices.Clone(b.Repos)
+		b.Repos, b.URLs = slices.Clone(b.Repos), slices.Clone(b.URLs)
 		c.Blobs[d] = b
 	}
 	for id, ms := range c.Manifests {
@@ -214,6 +215,22 @@ func (b *blobStore) removeStray() error {
 	})
 }
 
+// dropUnlisted deletes those of the blobs ds that the metadata neither
+// lists nor names as a manifest: what a failed pull fetched.
+func (b *blobStore) dropUnlisted(ds []digest.Digest) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	manifests := b.meta.manifestDigests()
+	for _, d := range ds {
+		if _, ok := b.meta.Blobs[d]; ok || manifests[d] {
+			continue
+		}
+		if err := b.content.Delete(d); err != nil && !errdefs.IsNotFound(err) {
+			b.log.Warn("removing blob", "digest", d, "err", err)
+		}
+	}
+}
+
 // has reports whether the bytes of blob d are here.
 func (b *blobStore) has(d digest.Digest) bool {
 	_, err := b.content.Info(d)
@@ -235,7 +252,12 @@ func (m *distMeta) addImage(id digest.Digest, manifest ocispec.Descriptor, layer
 // addBlob records blob l of layer diffID, and that repo (if any) has it.
 func (m *distMeta) addBlob(l ocispec.Descriptor, diffID digest.Digest, repo string) {
 	info := m.Blobs[l.Digest]
-	info.DiffID, info.MediaType, info.Size = diffID, l.MediaType, l.Size
+	if len(l.URLs) == 0 && len(info.URLs) > 0 {
+		// A foreign layer pushed as an ordinary one (allow-nondistributable-
+		// artifacts) stays foreign for the registries that do not take it.
+		l.MediaType, l.URLs = info.MediaType, info.URLs
+	}
+	info.DiffID, info.MediaType, info.Size, info.URLs = diffID, l.MediaType, l.Size, l.URLs
 	if repo != "" {
 		info.Repos = append(slices.DeleteFunc(info.Repos, func(r string) bool { return r == repo }), repo)
 		if len(info.Repos) > maxBlobRepos {

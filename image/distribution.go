@@ -12,27 +12,41 @@ import (
 	registrytypes "github.com/moby/moby/api/types/registry"
 )
 
-// How many layers a pull downloads, and a push uploads, at a time
-// (dockerd's max-concurrent-downloads and max-concurrent-uploads defaults).
-const (
-	maxDownloads = 3
-	maxUploads   = 5
-)
+// DistributionOptions are the daemon's transfer settings.
+type DistributionOptions struct {
+	// MaxDownloads and MaxUploads are how many layers one pull downloads,
+	// and one push uploads, at a time (dockerd's max-concurrent-downloads
+	// and max-concurrent-uploads); 0 is Docker's default, 3 and 5.
+	MaxDownloads, MaxUploads int
+	// MaxDownloadAttempts is how many times a blob download is tried,
+	// resuming where it broke (dockerd's max-download-attempts); 0 is 5.
+	MaxDownloadAttempts int
+}
 
 // Distribution pulls the images of a Service from registries and pushes
 // them there, through a registry.Client. It is safe for concurrent use.
 type Distribution struct {
-	s   *Service
-	rc  *registry.Client
-	log *slog.Logger
+	s    *Service
+	rc   *registry.Client
+	opts DistributionOptions
+	log  *slog.Logger
 }
 
 // NewDistribution returns the distribution service of s.
-func NewDistribution(s *Service, rc *registry.Client, log *slog.Logger) *Distribution {
+func NewDistribution(s *Service, rc *registry.Client, opts DistributionOptions, log *slog.Logger) *Distribution {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Distribution{s: s, rc: rc, log: log}
+	if opts.MaxDownloads <= 0 {
+		opts.MaxDownloads = 3
+	}
+	if opts.MaxUploads <= 0 {
+		opts.MaxUploads = 5
+	}
+	if opts.MaxDownloadAttempts <= 0 {
+		opts.MaxDownloadAttempts = 5
+	}
+	return &Distribution{s: s, rc: rc, opts: opts, log: log}
 }
 
 // Login checks credentials against a registry, as POST /auth; it returns

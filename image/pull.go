@@ -27,7 +27,9 @@ type PullOptions struct {
 // into the layer store. The image, its tag and its RepoDigest appear at
 // once when all is in place; a failure leaves neither image nor layers.
 // Errors before the first message (unknown manifest, denied access) are
-// worded as Docker's.
+// worded as Docker's. Docker Hub images are asked of the registry mirrors
+// first; a mirror that fails is skipped, as in Docker, unless the disk is
+// full.
 func (d *Distribution) Pull(ctx context.Context, opts PullOptions, out api.Progress) error {
 	if out == nil {
 		out = api.Discard
@@ -40,11 +42,32 @@ func (d *Distribution) Pull(ctx context.Context, opts PullOptions, out api.Progr
 	if err != nil {
 		return err
 	}
-	repo, err := d.rc.Open(ctx, ref, opts.Auth, false)
+	out = &syncProgress{out: out}
+	for _, mirror := range d.rc.Mirrors(ref) {
+		err := d.pullFrom(ctx, ref, platform, opts.Auth, mirror, out)
+		if err == nil || ctx.Err() != nil || noSpace(err) {
+			return err // a full disk is no reason to try another endpoint
+		}
+		// As Docker: a failing mirror is skipped, the next one or the
+		// registry itself is tried. Blobs the mirror served are kept.
+		d.log.Info("pull from mirror failed, trying the next endpoint", "mirror", mirror, "ref", ref.String(), "err", err)
+	}
+	return d.pullFrom(ctx, ref, platform, opts.Auth, "", out)
+}
+
+// pullFrom pulls ref (every tag of a bare name) from mirror, or from its
+// registry when mirror is "".
+func (d *Distribution) pullFrom(ctx context.Context, ref reference.Named, platform registry.Platform, auth registrytypes.AuthConfig, mirror string, out api.Progress) error {
+	var repo *registry.Repo
+	var err error
+	if mirror != "" {
+		repo, err = d.rc.OpenMirror(ctx, ref, auth, mirror)
+	} else {
+		repo, err = d.rc.Open(ctx, ref, auth, false)
+	}
 	if err != nil {
 		return err
 	}
-	out = &syncProgress{out: out}
 	tags := []reference.Named{ref}
 	if reference.IsNameOnly(ref) {
 		if tags, err = d.allTags(ctx, repo, ref); err != nil {
@@ -97,13 +120,14 @@ func (d *Distribution) pullOne(ctx context.Context, repo *registry.Repo, ref ref
 	}
 	out.Send(api.Message{ID: registry.TagOrDigest(ref), Status: "Pulling from " + reference.Path(ref)})
 	pl := &pull{d: d, repo: repo, img: img, out: out, ld: &loader{s: d.s}}
-	defer pl.ld.finish()
 	rec, err := pl.layers(ctx)
-	if err != nil {
-		return false, err
+	updated := false
+	if err == nil {
+		updated, err = pl.commit(ref, rec)
 	}
-	updated, err := pl.commit(ref, rec)
+	pl.ld.finish()
 	if err != nil {
+		pl.discard(err)
 		return false, err
 	}
 	out.Send(api.Message{Status: "Digest: " + img.Digest.String()})

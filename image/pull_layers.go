@@ -3,7 +3,6 @@ package image
 import (
 	"context"
 	"fmt"
-	"io"
 	"sync"
 
 	"github.com/berth/berth/api"
@@ -16,7 +15,7 @@ import (
 )
 
 // pull is one image being pulled. Its missing layers are downloaded, up
-// to maxDownloads at a time, into the blob store, and each is unpacked
+// to MaxDownloads at a time, into the blob store, and each is unpacked
 // into the layer store as soon as it and its parent are there.
 type pull struct {
 	d    *Distribution
@@ -24,6 +23,10 @@ type pull struct {
 	img  *registry.Image
 	out  api.Progress
 	ld   *loader // leases of the image's layers; removes what it registered unless committed
+
+	// mu guards fetched.
+	mu      sync.Mutex
+	fetched []digest.Digest // blobs this pull downloaded
 }
 
 // pullLayer is one layer of the image being pulled.
@@ -90,9 +93,9 @@ func (pl *pull) plan(diffIDs []digest.Digest) []*pullLayer {
 }
 
 // startDownloads fetches the blobs of the missing layers, in order, at
-// most maxDownloads at a time; a layer that has to wait says "Waiting".
+// most MaxDownloads at a time; a layer that has to wait says "Waiting".
 func (pl *pull) startDownloads(ctx context.Context, wg *sync.WaitGroup, ls []*pullLayer) {
-	slots := make(chan struct{}, maxDownloads)
+	slots := make(chan struct{}, pl.d.opts.MaxDownloads)
 	var queue []*pullLayer
 	seen := map[digest.Digest]*download{}
 	for _, l := range ls {
@@ -135,20 +138,20 @@ func (pl *pull) startDownloads(ctx context.Context, wg *sync.WaitGroup, ls []*pu
 }
 
 // download fetches the blob of l into the blob store, checking its digest
-// on the way. A blob kept from an earlier pull is not fetched again.
+// on the way and resuming it when the connection breaks. A blob kept from
+// an earlier pull is not fetched again.
 func (pl *pull) download(ctx context.Context, l *pullLayer) error {
 	blobs := pl.d.s.blobs
 	if blobs.has(l.desc.Digest) {
 		l.prog.Status("Download complete")
 		return nil
 	}
-	rc, err := pl.repo.Blob(ctx, l.desc)
-	if err != nil {
+	src := &resumingBlob{ctx: ctx, repo: pl.repo, desc: l.desc, prog: l.prog, attempts: pl.d.opts.MaxDownloadAttempts}
+	defer src.Close()
+	if err := src.open(); err != nil {
 		return err
 	}
-	defer rc.Close()
-	src := &readErr{r: rc}
-	_, err = blobs.content.Put(l.prog.Reader(src, "Downloading", l.desc.Size), l.desc.Digest)
+	_, err := blobs.content.Put(l.prog.Reader(src, "Downloading", l.desc.Size), l.desc.Digest)
 	switch {
 	case src.err != nil:
 		return src.err
@@ -157,6 +160,9 @@ func (pl *pull) download(ctx context.Context, l *pullLayer) error {
 	case err != nil:
 		return err
 	}
+	pl.mu.Lock()
+	pl.fetched = append(pl.fetched, l.desc.Digest)
+	pl.mu.Unlock()
 	l.prog.Status("Verifying Checksum")
 	l.prog.Status("Download complete")
 	return nil
@@ -237,19 +243,4 @@ func (pl *pull) commit(ref reference.Named, rec *record) (bool, error) {
 	}
 	pl.ld.committed = true
 	return updated, nil
-}
-
-// readErr remembers the first error of a reader other than io.EOF: a
-// broken download, told apart from a blob that does not match its digest.
-type readErr struct {
-	r   io.Reader
-	err error
-}
-
-func (e *readErr) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF && e.err == nil {
-		e.err = err
-	}
-	return n, err
 }

@@ -143,7 +143,7 @@ func (d *Distribution) pushTag(ctx context.Context, repo *registry.Repo, t pushT
 	if err != nil {
 		return err
 	}
-	pp := &push{d: d, repo: repo, rec: rec, config: config, out: out}
+	pp := &push{d: d, repo: repo, rec: rec, config: config, out: out, foreignOK: d.rc.AllowsNondistributable(ctx, repo.Name)}
 	if err := pp.plan(ctx); err != nil {
 		return err
 	}

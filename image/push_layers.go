@@ -31,6 +31,9 @@ type push struct {
 	mediaType string       // of the manifest
 	manifest  []byte       // nil until built, for a new manifest
 	configDsc ocispec.Descriptor
+	// foreignOK: the registry takes non-distributable layers
+	// (allow-nondistributable-artifacts); else they are not sent.
+	foreignOK bool
 }
 
 // pushLayer is one layer of the image being pushed.
@@ -78,14 +81,17 @@ func (pp *push) useStored(ctx context.Context, m ocispec.Descriptor) bool {
 		return false
 	}
 	for _, l := range man.Layers {
-		if !pp.d.s.blobs.has(l.Digest) {
+		if !pp.d.s.blobs.has(l.Digest) && !(isForeign(l) && !pp.foreignOK) {
 			if ok, err := pp.repo.BlobExists(ctx, l.Digest); err != nil || !ok {
 				return false
 			}
 		}
 	}
+	if pp.foreignOK && slices.ContainsFunc(man.Layers, isForeign) {
+		return false // its foreign layers go as ordinary ones, under a new manifest
+	}
 	for i, l := range man.Layers {
-		pp.layers[i].desc = ocispec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size}
+		pp.layers[i].desc = ocispec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, URLs: l.URLs}
 	}
 	pp.mediaType, pp.manifest, pp.configDsc = m.MediaType, raw, man.Config
 	return true
@@ -97,7 +103,7 @@ func (pp *push) localBlob(meta *distMeta, diffID digest.Digest) ocispec.Descript
 	var found []ocispec.Descriptor
 	for d, info := range meta.Blobs {
 		if info.DiffID == diffID && pp.d.s.blobs.has(d) {
-			found = append(found, ocispec.Descriptor{MediaType: info.MediaType, Digest: d, Size: info.Size})
+			found = append(found, ocispec.Descriptor{MediaType: info.MediaType, Digest: d, Size: info.Size, URLs: info.URLs})
 		}
 	}
 	slices.SortFunc(found, func(a, b ocispec.Descriptor) int {
@@ -119,12 +125,12 @@ func isGzip(mediaType string) bool {
 	return mediaType == registry.MediaTypeDockerLayer || mediaType == ocispec.MediaTypeImageLayerGzip
 }
 
-// sendLayers sends the layers, the top one first, maxUploads at a time;
+// sendLayers sends the layers, the top one first, MaxUploads at a time;
 // a layer that has to wait for a slot says "Waiting".
 func (pp *push) sendLayers(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	slots := make(chan struct{}, maxUploads)
+	slots := make(chan struct{}, pp.d.opts.MaxUploads)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
@@ -176,6 +182,13 @@ func (pp *push) sendLayer(ctx context.Context, l *pushLayer) error {
 			return err
 		}
 		l.desc = desc
+	}
+	if isForeign(l.desc) {
+		if !pp.foreignOK {
+			l.prog.Status("Skipped foreign layer") // the manifest names its URLs
+			return nil
+		}
+		l.desc = distributable(l.desc)
 	}
 	if ok, err := pp.repo.BlobExists(ctx, l.desc.Digest); err != nil {
 		return err
@@ -289,15 +302,16 @@ func (pp *push) buildManifest() error {
 		MediaType string        `json:"mediaType"`
 		Size      int64         `json:"size"`
 		Digest    digest.Digest `json:"digest"`
+		URLs      []string      `json:"urls,omitempty"`
 	}
 	m := struct {
 		SchemaVersion int                 `json:"schemaVersion"`
 		MediaType     string              `json:"mediaType"`
 		Config        schema2Descriptor   `json:"config"`
 		Layers        []schema2Descriptor `json:"layers"`
-	}{2, registry.MediaTypeDockerManifest, schema2Descriptor{pp.configDsc.MediaType, pp.configDsc.Size, pp.configDsc.Digest}, []schema2Descriptor{}}
+	}{2, registry.MediaTypeDockerManifest, schema2Descriptor{pp.configDsc.MediaType, pp.configDsc.Size, pp.configDsc.Digest, nil}, []schema2Descriptor{}}
 	for _, l := range pp.layers {
-		m.Layers = append(m.Layers, schema2Descriptor{l.desc.MediaType, l.desc.Size, l.desc.Digest})
+		m.Layers = append(m.Layers, schema2Descriptor{l.desc.MediaType, l.desc.Size, l.desc.Digest, l.desc.URLs})
 	}
 	raw, err := json.MarshalIndent(m, "", "   ")
 	pp.mediaType, pp.manifest = registry.MediaTypeDockerManifest, raw
@@ -332,4 +346,28 @@ func (pp *push) record(t pushTarget, md digest.Digest) error {
 	next := s.snapshot().index.clone()
 	next.References[byDigest.String()] = t.id
 	return s.commitLocked(next)
+}
+
+// isForeign reports whether a layer is non-distributable with URLs to
+// fetch it from: such a layer is not pushed unless the registry allows it
+// (Docker's rule; one without URLs is pushed like any other).
+func isForeign(d ocispec.Descriptor) bool {
+	return len(d.URLs) > 0 && registry.IsNondistributable(d.MediaType)
+}
+
+// distributable is a foreign layer as pushed to a registry that takes
+// them: an ordinary layer of the same compression, without URLs.
+func distributable(d ocispec.Descriptor) ocispec.Descriptor {
+	switch {
+	case strings.HasSuffix(d.MediaType, "+gzip"):
+		d.MediaType = ocispec.MediaTypeImageLayerGzip
+	case strings.HasSuffix(d.MediaType, "+zstd"):
+		d.MediaType = ocispec.MediaTypeImageLayerZstd
+	case strings.HasPrefix(d.MediaType, "application/vnd.oci."):
+		d.MediaType = ocispec.MediaTypeImageLayer
+	default:
+		d.MediaType = registry.MediaTypeDockerLayer
+	}
+	d.URLs = nil
+	return d
 }

@@ -15,16 +15,17 @@ import (
 
 // Register unpacks the tar stream r (plain, gzip or zstd) as a layer on top of
 // parent ("" for none). It is idempotent: registering an existing ChainID
-// consumes r, checks the DiffID and returns the existing layer.
+// consumes r, checks the DiffID and returns the existing layer. Errors do
+// not repeat that a layer was being registered: callers say which one.
 func (s *Store) Register(r io.Reader, parent digest.Digest) (Layer, error) {
 	if parent != "" {
 		if _, err := s.Get(parent); err != nil {
-			return Layer{}, fmt.Errorf("register layer: parent: %w", err)
+			return Layer{}, fmt.Errorf("parent: %w", err)
 		}
 	}
 	tmp, err := os.MkdirTemp(s.tmpDir(), "register-")
 	if err != nil {
-		return Layer{}, fmt.Errorf("register layer: %w", err)
+		return Layer{}, err
 	}
 	l, err := s.build(tmp, r, parent)
 	moved := false
@@ -35,7 +36,7 @@ func (s *Store) Register(r io.Reader, parent digest.Digest) (Layer, error) {
 		os.RemoveAll(tmp)
 	}
 	if err != nil {
-		return Layer{}, fmt.Errorf("register layer: %w", err)
+		return Layer{}, err
 	}
 	return l, nil
 }

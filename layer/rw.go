@@ -20,6 +20,7 @@ import (
 //	work/     overlay's work dir
 //	merged/   the mount point of the container's root filesystem
 //	empty/    a lower dir for images without layers
+//	init/     the init layer: mount points the runtime needs (initlayer.go)
 //
 // Its parent cannot be removed while it exists.
 
@@ -62,11 +63,15 @@ func (s *Store) CreateRW(id string, parent digest.Digest) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range []string{"diff", "work", "merged", "empty"} {
+	for _, d := range []string{"diff", "work", "merged", "empty", "init"} {
 		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
 			os.RemoveAll(tmp)
 			return err
 		}
+	}
+	if err := makeInitLayer(filepath.Join(tmp, "init")); err != nil {
+		os.RemoveAll(tmp)
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "parent"), []byte(parent), 0o600); err != nil {
 		os.RemoveAll(tmp)
@@ -104,6 +109,9 @@ func (s *Store) MountRW(id string) (string, error) {
 	merged := filepath.Join(dir, "merged")
 	if mounted, err := isMountPoint(merged); err != nil || mounted {
 		return merged, err
+	}
+	if init, ok := s.initDir(id); ok {
+		lowers = append([]string{init}, lowers...)
 	}
 	if len(lowers) == 0 {
 		lowers = []string{filepath.Join(dir, "empty")}

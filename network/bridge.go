@@ -13,8 +13,8 @@ import (
 )
 
 // ensureBridge makes sure the bridge name exists, has the gateway address
-// and is up. It reports whether it created the bridge.
-func ensureBridge(name string, gateway netip.Addr, subnet netip.Prefix) (created bool, err error) {
+// and is up; mtu > 0 sets its MTU. It reports whether it created the bridge.
+func ensureBridge(name string, gateway netip.Addr, subnet netip.Prefix, mtu int) (created bool, err error) {
 	link, err := netlink.LinkByName(name)
 	if errors.As(err, new(netlink.LinkNotFoundError)) {
 		// A fixed MAC, as Docker sets: otherwise the bridge takes the
@@ -35,6 +35,11 @@ func ensureBridge(name string, gateway netip.Addr, subnet netip.Prefix) (created
 	}
 	if err := ensureAddr(link, netip.PrefixFrom(gateway, subnet.Bits())); err != nil {
 		return created, err
+	}
+	if mtu > 0 && link.Attrs().MTU != mtu {
+		if err := netlink.LinkSetMTU(link, mtu); err != nil {
+			return created, fmt.Errorf("set MTU of bridge %s: %w", name, err)
+		}
 	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return created, fmt.Errorf("set bridge %s up: %w", name, err)

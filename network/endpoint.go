@@ -6,23 +6,48 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 )
 
-// Attach gives a container its network: a named network namespace
-// (<RunDir>/<containerID>) with lo up, and eth0, one end of a veth pair
-// whose other end is on the bridge, with an address from the subnet, a MAC
-// derived from it and a default route via the gateway. A container already
-// attached gets its existing endpoint (a restarted daemon may ask again).
-// When anything fails, what was done is undone.
+// EndpointOptions are what a container asks of its endpoint on a network.
+type EndpointOptions struct {
+	Name    string     // the container's name without "/", for DNS and inspect
+	Aliases []string   // network-scoped aliases (user-defined networks)
+	IPv4    netip.Addr // a fixed address (--ip); zero: the next free one
+	MAC     string     // a fixed MAC (--mac-address); "": derived from the address
+	// DNSServers are the container's own --dns servers: the embedded
+	// resolver forwards to them instead of the host's.
+	DNSServers []netip.Addr
+	// Fresh says the container is starting: when it has no endpoint yet,
+	// a namespace left by an earlier run is replaced by a new one. Without
+	// Fresh (connect to a running container) the namespace must exist.
+	Fresh bool
+}
+
+// Attach gives a starting container its network on the default bridge: a
+// named network namespace (<RunDir>/<containerID>) with lo up, and eth0,
+// one end of a veth pair whose other end is on the bridge, with an address
+// from the subnet, a MAC derived from it and a default route via the
+// gateway. A container already attached gets its existing endpoint (a
+// restarted daemon may ask again). When anything fails, what was done is
+// undone.
 func (m *Manager) Attach(ctx context.Context, containerID string) (Endpoint, error) {
+	return m.Connect(ctx, containerID, m.Network().ID, EndpointOptions{Fresh: true})
+}
+
+// Connect gives a container an endpoint on the network ref (name or ID):
+// the next free ethN in its namespace (created when Fresh and the container
+// has no endpoint yet), on the network's bridge. The first endpoint of a
+// container on a network that is not internal carries its default route.
+func (m *Manager) Connect(ctx context.Context, containerID, ref string, opts EndpointOptions) (Endpoint, error) {
 	if err := checkID(containerID); err != nil {
 		return Endpoint{}, err
 	}
@@ -31,119 +56,239 @@ func (m *Manager) Attach(ctx context.Context, containerID string) (Endpoint, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	path := m.netnsPath(containerID)
-	if ep, ok := m.st.Endpoints[containerID]; ok {
-		if isNetns(path) && linkExists(ep.HostVeth) {
-			return m.endpoint(containerID, ep), nil
-		}
-		m.log.Warn("network endpoint is incomplete, recreating it", "container", containerID)
-		if err := m.detachLocked(containerID); err != nil {
-			return Endpoint{}, err
-		}
-	} else if err := removeNetns(path); err != nil { // left by a crash
+	st, err := m.lookupLocked(ref)
+	if err != nil {
 		return Endpoint{}, err
 	}
-	ep, err := m.attachLocked(containerID)
-	if err != nil {
-		return Endpoint{}, fmt.Errorf("attach container %s to network bridge: %w", containerID, err)
+	path := m.netnsPath(containerID)
+	if ep, ok := st.Endpoints[containerID]; ok {
+		if isNetns(path) && linkExists(ep.HostVeth) {
+			return m.endpoint(st, containerID, ep), nil
+		}
+		m.log.Warn("network endpoint is incomplete, recreating it", "container", containerID, "network", m.nameOf(st))
+		if err := m.dropEndpointLocked(st, containerID); err != nil {
+			return Endpoint{}, err
+		}
 	}
-	m.log.Debug("network endpoint attached", "container", containerID, "address", ep.Address, "veth", ep.HostVeth)
-	return m.endpoint(containerID, ep), nil
+	var undo cleanup
+	defer undo.run()
+	switch {
+	case len(m.endpointsOfLocked(containerID)) > 0 && isNetns(path):
+	case opts.Fresh:
+		if err := m.detachLocked(containerID); err != nil { // leftovers of a crash
+			return Endpoint{}, err
+		}
+		if err := createNetns(path); err != nil {
+			return Endpoint{}, err
+		}
+		undo.add(func() { m.logErr(removeNetns(path), "remove netns after failed attach", containerID) })
+	case !isNetns(path):
+		return Endpoint{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("container %s has no network namespace of its own to connect", containerID))
+	}
+	ep, err := m.connectLocked(st, containerID, opts)
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("attach container %s to network %s: %w", containerID, m.nameOf(st), err)
+	}
+	undo.release()
+	if st != m.st {
+		m.ensureResolverLocked(containerID)
+	}
+	m.log.Debug("network endpoint attached", "container", containerID, "network", m.nameOf(st), "address", ep.Address, "veth", ep.HostVeth)
+	return m.endpoint(st, containerID, ep), nil
 }
 
-func (m *Manager) attachLocked(id string) (*endpointState, error) {
-	ip, err := allocate(m.st.Subnet, m.st.Gateway, m.st.Last, m.inUseLocked())
+func (m *Manager) connectLocked(st *state, id string, opts EndpointOptions) (*endpointState, error) {
+	ip, err := m.addressFor(st, opts.IPv4)
 	if err != nil {
 		return nil, err
+	}
+	mac := macFromIP(ip).String()
+	if opts.MAC != "" {
+		hw, err := net.ParseMAC(opts.MAC)
+		if err != nil || len(hw) != 6 {
+			return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid MAC address: %s", opts.MAC))
+		}
+		mac = hw.String()
 	}
 	veth, err := m.newVethName()
 	if err != nil {
 		return nil, err
 	}
+	others := m.endpointsOfLocked(id)
 	ep := &endpointState{
 		EndpointID: randomHex(),
-		Address:    netip.PrefixFrom(ip, m.st.Subnet.Bits()),
-		Gateway:    m.st.Gateway,
-		MacAddress: macFromIP(ip).String(),
+		Address:    netip.PrefixFrom(ip, st.Subnet.Bits()),
+		Gateway:    st.Gateway,
+		MacAddress: mac,
 		HostVeth:   veth,
+		IfName:     nextIfName(others),
+		Name:       opts.Name,
+		Aliases:    slices.Clone(opts.Aliases),
+		DNSServers: slices.Clone(opts.DNSServers),
+		Route:      !st.Internal && !slices.ContainsFunc(others, func(o *endpointState) bool { return o.Route }),
 	}
 	var undo cleanup
 	defer undo.run()
-	path := m.netnsPath(id)
-	if err := createNetns(path); err != nil {
-		return nil, err
-	}
-	undo.add(func() { m.logErr(removeNetns(path), "remove netns after failed attach", id) })
 	undo.add(func() { m.logErr(deleteLink(veth), "delete veth after failed attach", id) })
-	if err := plumb(m.cfg.Bridge, path, ep); err != nil {
+	if err := plumb(m.bridgeOf(st), m.netnsPath(id), ep, mtuOf(st)); err != nil {
 		return nil, err
 	}
-	last := m.st.Last
-	m.st.Endpoints[id], m.st.Last = ep, ip
-	if err := m.st.save(m.statePath); err != nil {
-		delete(m.st.Endpoints, id)
-		m.st.Last = last
-		return nil, fmt.Errorf("save network state: %w", err)
+	last := st.Last
+	st.Endpoints[id] = ep
+	if !opts.IPv4.IsValid() {
+		st.Last = ip
+	}
+	if err := st.commit(); err != nil {
+		delete(st.Endpoints, id)
+		st.Last = last
+		return nil, err
 	}
 	undo.release()
 	return ep, nil
 }
 
-// plumb creates the veth pair of ep, host side on the bridge, container side
-// as eth0 right inside the namespace at nsPath, and configures both.
-func plumb(bridge, nsPath string, ep *endpointState) error {
-	br, err := netlink.LinkByName(bridge)
-	if err != nil {
-		return fmt.Errorf("bridge %s: %w", bridge, err)
+// addressFor checks a requested address, or picks the next free one.
+func (m *Manager) addressFor(st *state, want netip.Addr) (netip.Addr, error) {
+	inUse := m.inUseLocked(st)
+	if !want.IsValid() {
+		pool := st.Subnet
+		if st.IPRange.IsValid() {
+			pool = st.IPRange
+		}
+		return allocate(pool, st.Gateway, st.Last, func(a netip.Addr) bool {
+			return inUse(a) || a == st.Subnet.Addr() || a == lastAddr(st.Subnet)
+		}, m.nameOf(st))
 	}
-	ns, err := netns.GetFromPath(nsPath)
-	if err != nil {
-		return err
+	if err := checkStaticIP(st, want); err != nil {
+		return netip.Addr{}, err
 	}
-	defer ns.Close()
-	veth := &netlink.Veth{
-		LinkAttrs:        netlink.LinkAttrs{Name: ep.HostVeth, MasterIndex: br.Attrs().Index},
-		PeerName:         "eth0",
-		PeerHardwareAddr: macFromIP(ep.Address.Addr()),
-		PeerNamespace:    netlink.NsFd(ns),
+	if want == st.Gateway || want == st.Subnet.Addr() || want == lastAddr(st.Subnet) || inUse(want) {
+		return netip.Addr{}, errdefs.ErrConflict.WithMessage(fmt.Sprintf("failed to allocate address %s: Address already in use", want))
 	}
-	if err := netlink.LinkAdd(veth); err != nil {
-		return fmt.Errorf("create veth %s: %w", ep.HostVeth, err)
+	return want, nil
+}
+
+// checkStaticIP checks a fixed address against the network, as Docker:
+// only a network created with a subnet takes one, inside its ip-range.
+func checkStaticIP(st *state, ip netip.Addr) error {
+	if !st.UserSubnet {
+		return errdefs.ErrInvalidArgument.WithMessage("user specified IP address is supported only when connecting to networks with user configured subnets")
 	}
-	if err := netlink.LinkSetUp(veth); err != nil {
-		return fmt.Errorf("set %s up: %w", ep.HostVeth, err)
+	pool := st.Subnet
+	if st.IPRange.IsValid() {
+		pool = st.IPRange
 	}
-	h, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	lo, err := h.LinkByName("lo")
-	if err != nil {
-		return err
-	}
-	if err := h.LinkSetUp(lo); err != nil {
-		return fmt.Errorf("set lo up: %w", err)
-	}
-	eth0, err := h.LinkByName("eth0")
-	if err != nil {
-		return err
-	}
-	if err := h.AddrAdd(eth0, &netlink.Addr{IPNet: ipNet(ep.Address)}); err != nil {
-		return fmt.Errorf("add %s to eth0: %w", ep.Address, err)
-	}
-	if err := h.LinkSetUp(eth0); err != nil {
-		return fmt.Errorf("set eth0 up: %w", err)
-	}
-	if err := h.RouteAdd(&netlink.Route{LinkIndex: eth0.Attrs().Index, Gw: ep.Gateway.AsSlice()}); err != nil {
-		return fmt.Errorf("add default route via %s: %w", ep.Gateway, err)
+	if !ip.Is4() || !pool.Contains(ip) {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("no configured subnet or ip-range contain the IP address %s", ip))
 	}
 	return nil
 }
 
-// Detach removes a container's network: the veth pair, the namespace file,
-// and its address goes back to the pool. Detaching a container that is not
-// attached does nothing.
+// CheckStaticIP checks a fixed address (--ip) for the network ref at
+// container create, before any is handed out.
+func (m *Manager) CheckStaticIP(ref string, ip netip.Addr) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st, err := m.lookupLocked(ref)
+	if err != nil {
+		return err
+	}
+	return checkStaticIP(st, ip)
+}
+
+// nextIfName is the lowest ethN no endpoint of the container uses.
+func nextIfName(eps []*endpointState) string {
+	for i := 0; ; i++ {
+		name := fmt.Sprintf("eth%d", i)
+		if !slices.ContainsFunc(eps, func(ep *endpointState) bool { return ep.ifName() == name }) {
+			return name
+		}
+	}
+}
+
+// Disconnect takes a running container off one network: its veth goes,
+// its namespace stays.
+func (m *Manager) Disconnect(containerID, ref string) error {
+	if err := checkID(containerID); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st, err := m.lookupLocked(ref)
+	if err != nil {
+		return err
+	}
+	ep, ok := st.Endpoints[containerID]
+	if !ok {
+		return fmt.Errorf("container %s is not connected to network %s", containerID, m.nameOf(st))
+	}
+	if err := m.dropEndpointLocked(st, containerID); err != nil {
+		return err
+	}
+	if ep.Route {
+		m.moveRouteLocked(containerID)
+	}
+	if !m.onUserNetworkLocked(containerID) {
+		m.stopResolverLocked(containerID)
+	}
+	return nil
+}
+
+// Rename gives the container's endpoints its new name (for DNS and
+// inspect).
+func (m *Manager) Rename(containerID, name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var errs []error
+	for _, st := range m.nets {
+		if ep, ok := st.Endpoints[containerID]; ok && ep.Name != name {
+			ep.Name = name
+			errs = append(errs, st.commit())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// moveRouteLocked gives the container's default route to another endpoint
+// on a network that is not internal, as Docker picks a new gateway when the
+// old one's network is disconnected. A failure costs the route only.
+func (m *Manager) moveRouteLocked(id string) {
+	for _, st := range m.nets {
+		ep, ok := st.Endpoints[id]
+		if !ok || st.Internal {
+			continue
+		}
+		if err := addDefaultRoute(m.netnsPath(id), ep); err != nil {
+			m.log.Warn("moving the default route", "container", id, "network", m.nameOf(st), "err", err)
+			return
+		}
+		ep.Route = true
+		m.logErr(st.commit(), "save network state", id)
+		return
+	}
+}
+
+// dropEndpointLocked deletes the endpoint's veth and forgets it.
+func (m *Manager) dropEndpointLocked(st *state, id string) error {
+	ep := st.Endpoints[id]
+	if ep == nil {
+		return nil
+	}
+	if err := deleteLink(ep.HostVeth); err != nil {
+		return err
+	}
+	delete(st.Endpoints, id)
+	if err := st.commit(); err != nil {
+		st.Endpoints[id] = ep
+		return err
+	}
+	m.log.Debug("network endpoint detached", "container", id, "network", m.nameOf(st), "address", ep.Address)
+	return nil
+}
+
+// Detach removes a container's network: every endpoint's veth pair, its
+// resolver, the namespace file, and its addresses go back to the pools.
+// Detaching a container that is not attached does nothing.
 func (m *Manager) Detach(containerID string) error {
 	if err := checkID(containerID); err != nil {
 		return err
@@ -154,30 +299,21 @@ func (m *Manager) Detach(containerID string) error {
 }
 
 func (m *Manager) detachLocked(id string) error {
-	ep := m.st.Endpoints[id]
-	if ep != nil {
-		if err := deleteLink(ep.HostVeth); err != nil {
-			return err
-		}
+	m.stopResolverLocked(id)
+	var errs []error
+	for _, st := range m.nets {
+		errs = append(errs, m.dropEndpointLocked(st, id))
 	}
-	if err := removeNetns(m.netnsPath(id)); err != nil {
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if ep == nil {
-		return nil
-	}
-	delete(m.st.Endpoints, id)
-	if err := m.st.save(m.statePath); err != nil {
-		m.st.Endpoints[id] = ep
-		return fmt.Errorf("save network state: %w", err)
-	}
-	m.log.Debug("network endpoint detached", "container", id, "address", ep.Address)
-	return nil
+	return removeNetns(m.netnsPath(id))
 }
 
 // Reconcile detaches every container not in known, the containers whose
-// network must survive (those still running), and removes namespace files
-// and veths on the bridge that no endpoint owns.
+// network must survive (those still running), removes namespace files and
+// veths on the bridges that no endpoint owns, and restarts the DNS
+// resolvers of the known containers on user-defined networks.
 func (m *Manager) Reconcile(known []string) error {
 	keep := make(map[string]bool, len(known))
 	for _, id := range known {
@@ -186,25 +322,43 @@ func (m *Manager) Reconcile(known []string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var errs []error
-	for id := range m.st.Endpoints {
-		if !keep[id] {
-			m.log.Info("removing network endpoint of a container that is gone", "container", id)
-			errs = append(errs, m.detachLocked(id))
+	for _, st := range m.nets {
+		for id := range st.Endpoints {
+			if !keep[id] {
+				m.log.Info("removing network endpoint of a container that is gone", "container", id, "network", m.nameOf(st))
+				errs = append(errs, m.detachLocked(id))
+			}
 		}
 	}
 	errs = append(errs, m.sweepLocked())
+	entries, err := os.ReadDir(m.cfg.RunDir)
+	errs = append(errs, err)
+	for _, e := range entries {
+		if !keep[e.Name()] && !e.IsDir() {
+			m.log.Info("removing stale network namespace", "path", m.netnsPath(e.Name()))
+			errs = append(errs, removeNetns(m.netnsPath(e.Name())))
+		}
+	}
+	for _, id := range known {
+		if m.onUserNetworkLocked(id) {
+			m.ensureResolverLocked(id)
+		}
+	}
 	return errors.Join(errs...)
 }
 
 // sweepLocked releases endpoints whose namespace is gone (after a reboot)
-// and removes namespace files and veths on the bridge that no endpoint
-// owns (left by a crash halfway through Attach or Detach).
+// and removes namespace files that no endpoint names and veths on the
+// bridges that no endpoint owns (left by a crash halfway through Attach or
+// Detach).
 func (m *Manager) sweepLocked() error {
 	var errs []error
-	for id := range m.st.Endpoints {
-		if !isNetns(m.netnsPath(id)) {
-			m.log.Info("releasing network endpoint whose namespace is gone", "container", id)
-			errs = append(errs, m.detachLocked(id))
+	for _, st := range m.nets {
+		for id := range st.Endpoints {
+			if !isNetns(m.netnsPath(id)) {
+				m.log.Info("releasing network endpoint whose namespace is gone", "container", id)
+				errs = append(errs, m.detachLocked(id))
+			}
 		}
 	}
 	entries, err := os.ReadDir(m.cfg.RunDir)
@@ -212,7 +366,7 @@ func (m *Manager) sweepLocked() error {
 		return errors.Join(append(errs, err)...)
 	}
 	for _, e := range entries {
-		if _, ok := m.st.Endpoints[e.Name()]; !ok && !e.IsDir() {
+		if len(m.endpointsOfLocked(e.Name())) == 0 && !e.IsDir() {
 			m.log.Info("removing stale network namespace", "path", m.netnsPath(e.Name()))
 			errs = append(errs, removeNetns(m.netnsPath(e.Name())))
 		}
@@ -221,15 +375,22 @@ func (m *Manager) sweepLocked() error {
 	return errors.Join(errs...)
 }
 
-// sweepVeths deletes the veths on the bridge that no endpoint owns.
+// sweepVeths deletes the veths on the bridges that no endpoint owns.
 func (m *Manager) sweepVeths() error {
-	br, err := netlink.LinkByName(m.cfg.Bridge)
-	if err != nil {
-		return fmt.Errorf("bridge %s: %w", m.cfg.Bridge, err)
-	}
+	bridges := map[int]bool{}
 	owned := map[string]bool{}
-	for _, ep := range m.st.Endpoints {
-		owned[ep.HostVeth] = true
+	for _, st := range m.nets {
+		br, err := netlink.LinkByName(m.bridgeOf(st))
+		if err != nil {
+			if st == m.st {
+				return fmt.Errorf("bridge %s: %w", m.cfg.Bridge, err)
+			}
+			continue
+		}
+		bridges[br.Attrs().Index] = true
+		for _, ep := range st.Endpoints {
+			owned[ep.HostVeth] = true
+		}
 	}
 	links, err := netlink.LinkList()
 	if err != nil {
@@ -238,7 +399,7 @@ func (m *Manager) sweepVeths() error {
 	var errs []error
 	for _, l := range links {
 		a := l.Attrs()
-		if l.Type() == "veth" && a.MasterIndex == br.Attrs().Index && strings.HasPrefix(a.Name, "veth") && !owned[a.Name] {
+		if l.Type() == "veth" && bridges[a.MasterIndex] && strings.HasPrefix(a.Name, "veth") && !owned[a.Name] {
 			m.log.Info("removing stale veth", "veth", a.Name)
 			if err := netlink.LinkDel(l); err != nil {
 				errs = append(errs, fmt.Errorf("delete %s: %w", a.Name, err))
@@ -248,23 +409,48 @@ func (m *Manager) sweepVeths() error {
 	return errors.Join(errs...)
 }
 
-func (m *Manager) endpoint(id string, ep *endpointState) Endpoint {
+func (m *Manager) endpoint(st *state, id string, ep *endpointState) Endpoint {
 	return Endpoint{
-		NetNSPath:  m.netnsPath(id),
-		IPAddress:  ep.Address.Addr(),
-		PrefixLen:  ep.Address.Bits(),
-		Gateway:    ep.Gateway,
-		MacAddress: ep.MacAddress,
-		NetworkID:  m.st.NetworkID,
-		EndpointID: ep.EndpointID,
+		NetNSPath:   m.netnsPath(id),
+		IPAddress:   ep.Address.Addr(),
+		PrefixLen:   ep.Address.Bits(),
+		Gateway:     ep.Gateway,
+		MacAddress:  ep.MacAddress,
+		NetworkID:   st.NetworkID,
+		NetworkName: m.nameOf(st),
+		EndpointID:  ep.EndpointID,
+		Bridge:      m.bridgeOf(st),
+		IfName:      ep.ifName(),
 	}
+}
+
+// endpointsOfLocked lists the container's endpoints on every network.
+func (m *Manager) endpointsOfLocked(id string) []*endpointState {
+	var eps []*endpointState
+	for _, st := range m.nets {
+		if ep, ok := st.Endpoints[id]; ok {
+			eps = append(eps, ep)
+		}
+	}
+	return eps
+}
+
+// onUserNetworkLocked reports whether the container has an endpoint on a
+// user-defined network (and so an embedded DNS resolver).
+func (m *Manager) onUserNetworkLocked(id string) bool {
+	for _, st := range m.nets {
+		if _, ok := st.Endpoints[id]; ok && st != m.st {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Manager) netnsPath(id string) string { return filepath.Join(m.cfg.RunDir, id) }
 
-func (m *Manager) inUseLocked() func(netip.Addr) bool {
-	used := make(map[netip.Addr]bool, len(m.st.Endpoints))
-	for _, ep := range m.st.Endpoints {
+func (m *Manager) inUseLocked(st *state) func(netip.Addr) bool {
+	used := make(map[netip.Addr]bool, len(st.Endpoints))
+	for _, ep := range st.Endpoints {
 		used[ep.Address.Addr()] = true
 	}
 	return func(a netip.Addr) bool { return used[a] }
@@ -285,7 +471,7 @@ func (m *Manager) newVethName() (string, error) {
 
 func (m *Manager) logErr(err error, msg, id string) {
 	if err != nil {
-		m.log.Warn(msg, "container", id, "err", err)
+		m.log.Warn(msg, "id", id, "err", err)
 	}
 }
 

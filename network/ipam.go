@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+
+	"github.com/containerd/errdefs"
 )
 
 // allocate returns the next free address of subnet after last, skipping the
@@ -13,7 +15,7 @@ import (
 // released address is handed out again only after the rest of the pool has
 // been used once (an address just freed is not at once given to another
 // container, which could still receive the old one's traffic).
-func allocate(subnet netip.Prefix, gateway, last netip.Addr, inUse func(netip.Addr) bool) (netip.Addr, error) {
+func allocate(subnet netip.Prefix, gateway, last netip.Addr, inUse func(netip.Addr) bool, network string) (netip.Addr, error) {
 	first, end := u32(subnet.Addr())+1, u32(lastAddr(subnet))-1 // usable hosts: [first, end]
 	if first > end {
 		return netip.Addr{}, fmt.Errorf("subnet %s has no host addresses", subnet)
@@ -29,7 +31,7 @@ func allocate(subnet netip.Prefix, gateway, last netip.Addr, inUse func(netip.Ad
 			return a, nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("no available IPv4 addresses on network bridge (subnet %s)", subnet)
+	return netip.Addr{}, errdefs.ErrUnavailable.WithMessage(fmt.Sprintf("no available IPv4 addresses on network %s (subnet %s)", network, subnet))
 }
 
 // lastAddr is the broadcast address of an IPv4 subnet.
@@ -53,4 +55,12 @@ func addr4(v uint32) netip.Addr {
 	var b [4]byte
 	binary.BigEndian.PutUint32(b[:], v)
 	return netip.AddrFrom4(b)
+}
+
+func parseMAC(s string) (net.HardwareAddr, error) {
+	hw, err := net.ParseMAC(s)
+	if err != nil || len(hw) != 6 {
+		return nil, fmt.Errorf("invalid MAC address %q", s)
+	}
+	return hw, nil
 }

@@ -35,7 +35,7 @@ func TestAllocate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := allocate(subnet, tt.gw, tt.last, tt.inUse)
+			got, err := allocate(subnet, tt.gw, tt.last, tt.inUse, "bridge")
 			if tt.want == "" {
 				if err == nil {
 					t.Fatalf("allocate = %s, want an error", got)
@@ -55,7 +55,7 @@ func TestAllocateNeverTwice(t *testing.T) {
 	used := map[netip.Addr]bool{}
 	var last netip.Addr
 	for i := 0; i < 1021; i++ { // 1022 hosts minus the gateway
-		ip, err := allocate(subnet, gw, last, func(a netip.Addr) bool { return used[a] })
+		ip, err := allocate(subnet, gw, last, func(a netip.Addr) bool { return used[a] }, "bridge")
 		if err != nil {
 			t.Fatalf("allocation %d: %v", i, err)
 		}
@@ -64,7 +64,7 @@ func TestAllocateNeverTwice(t *testing.T) {
 		}
 		used[ip], last = true, ip
 	}
-	if ip, err := allocate(subnet, gw, last, func(a netip.Addr) bool { return used[a] }); err == nil {
+	if ip, err := allocate(subnet, gw, last, func(a netip.Addr) bool { return used[a] }, "bridge"); err == nil {
 		t.Fatalf("full pool handed out %s", ip)
 	}
 }

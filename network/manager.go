@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/vishvananda/netlink"
@@ -29,40 +30,54 @@ type Config struct {
 	// table (--iptables). False: no rules at all, and the table is deleted.
 	IPTables bool
 	Table    string // nftables table (family ip); default "berth"
+	// ResolvConf is the host's resolver configuration, whose name servers
+	// the embedded DNS resolver forwards to; default /etc/resolv.conf.
+	ResolvConf string
 }
 
-// NetworkInfo describes the default network, for /networks.
+// NetworkInfo is the short description of a network (the seam for port
+// publishing: bridge, subnet, gateway, host binding address).
 type NetworkInfo struct {
-	Name    string // "bridge"
-	ID      string // 64 hex digits, stable across restarts
-	Driver  string // "bridge"
-	Subnet  netip.Prefix
-	Gateway netip.Addr
-	Bridge  string // the kernel bridge's name
+	Name     string // "bridge" for the default network
+	ID       string // 64 hex digits, stable across restarts
+	Driver   string // "bridge"
+	Subnet   netip.Prefix
+	Gateway  netip.Addr
+	Bridge   string // the kernel bridge's name
+	Internal bool
+	// HostBindingIPv4 is com.docker.network.bridge.host_binding_ipv4:
+	// the default host address of published ports ("" = all).
+	HostBindingIPv4 string
 }
 
-// Endpoint is a container's attachment to the default network: what inspect
+// Endpoint is a container's attachment to one network: what inspect
 // shows and /etc/hosts needs.
 type Endpoint struct {
-	NetNSPath  string // the named network namespace to run the container in
-	IPAddress  netip.Addr
-	PrefixLen  int
-	Gateway    netip.Addr
-	MacAddress string
-	NetworkID  string // 64 hex digits
-	EndpointID string // 64 hex digits
+	NetNSPath   string // the named network namespace to run the container in
+	IPAddress   netip.Addr
+	PrefixLen   int
+	Gateway     netip.Addr
+	MacAddress  string
+	NetworkID   string // 64 hex digits
+	NetworkName string
+	EndpointID  string // 64 hex digits
+	Bridge      string // the kernel bridge the endpoint is on
+	IfName      string // inside the container: eth0, eth1, ...
 }
 
-// Manager owns the default bridge network.
+// Manager owns the bridge networks: the default one and the user-defined
+// ones, their endpoints and the DNS resolvers of containers on them.
 type Manager struct {
 	cfg       Config
 	log       *slog.Logger
 	statePath string
 
-	// mu guards st and the kernel objects of endpoints (netns files and
-	// veths): Attach, Detach and Reconcile run one at a time.
-	mu sync.Mutex
-	st *state
+	// mu guards st, nets, resolvers and the kernel objects of endpoints
+	// (netns files, veths, bridges): changes run one at a time.
+	mu        sync.Mutex
+	st        *state            // the default network
+	nets      map[string]*state // every network by ID, the default one included
+	resolvers map[string]*resolver
 }
 
 // New sets up the default bridge network: the saved state (or a new subnet),
@@ -75,6 +90,9 @@ func New(cfg Config, log *slog.Logger) (*Manager, error) {
 	if cfg.Table == "" {
 		cfg.Table = "berth"
 	}
+	if cfg.ResolvConf == "" {
+		cfg.ResolvConf = "/etc/resolv.conf"
+	}
 	if cfg.DataDir == "" || cfg.RunDir == "" {
 		return nil, fmt.Errorf("network: DataDir and RunDir are required: %w", errdefs.ErrInvalidArgument)
 	}
@@ -84,7 +102,7 @@ func New(cfg Config, log *slog.Logger) (*Manager, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	m := &Manager{cfg: cfg, log: log, statePath: filepath.Join(cfg.DataDir, stateFile)}
+	m := &Manager{cfg: cfg, log: log, statePath: filepath.Join(cfg.DataDir, stateFile), resolvers: map[string]*resolver{}}
 	st, err := loadState(m.statePath)
 	if err != nil {
 		return nil, err
@@ -96,6 +114,10 @@ func New(cfg Config, log *slog.Logger) (*Manager, error) {
 	if err := m.st.save(m.statePath); err != nil {
 		return nil, fmt.Errorf("save network state: %w", err)
 	}
+	if m.nets, err = loadNetworks(filepath.Join(cfg.DataDir, networksDir)); err != nil {
+		return nil, err
+	}
+	m.nets[st.NetworkID] = st
 	if err := m.setupHost(); err != nil {
 		return nil, err
 	}
@@ -115,6 +137,9 @@ func (m *Manager) chooseSubnet() error {
 	st := m.st
 	if st.NetworkID == "" {
 		st.NetworkID = randomHex()
+	}
+	if st.Created.IsZero() {
+		st.Created = time.Now().UTC()
 	}
 	switch {
 	case m.cfg.BIP != "":
@@ -152,7 +177,7 @@ func (m *Manager) setupHost() (err error) {
 	if err := ensureNetnsDir(m.cfg.RunDir); err != nil {
 		return err
 	}
-	created, err := ensureBridge(m.cfg.Bridge, m.st.Gateway, m.st.Subnet)
+	created, err := ensureBridge(m.cfg.Bridge, m.st.Gateway, m.st.Subnet, 0)
 	if created {
 		defer func() {
 			if err != nil {
@@ -168,24 +193,42 @@ func (m *Manager) setupHost() (err error) {
 	} else if changed {
 		m.log.Info("enabled IP forwarding (net.ipv4.ip_forward=1)")
 	}
-	if m.cfg.IPTables {
-		return setupNAT(m.cfg.Table, m.cfg.Bridge, m.st.Subnet)
+	for _, st := range m.nets {
+		if st != m.st {
+			if _, err := ensureBridge(st.Bridge, st.Gateway, st.Subnet, mtuOf(st)); err != nil {
+				m.log.Warn("setting up the bridge of a network", "network", st.Name, "err", err)
+			}
+		}
 	}
-	return removeNAT(m.cfg.Table)
+	return m.syncRulesLocked()
 }
 
-// Network describes the default network.
+// syncRulesLocked rewrites the masquerade and isolation rules for the
+// networks there are now (or deletes the table with --iptables=false).
+func (m *Manager) syncRulesLocked() error {
+	if !m.cfg.IPTables {
+		return removeNAT(m.cfg.Table)
+	}
+	var rs []ruleNet
+	for _, st := range m.nets {
+		rs = append(rs, ruleNet{Bridge: m.bridgeOf(st), Subnet: st.Subnet, Internal: st.Internal,
+			Masquerade: optionBool(st, optMasquerade), ICC: optionBool(st, optICC)})
+	}
+	return setupNAT(m.cfg.Table, rs)
+}
+
+// Network describes the default network: the seam for port publishing.
 func (m *Manager) Network() NetworkInfo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return NetworkInfo{
-		Name:    "bridge",
-		ID:      m.st.NetworkID,
-		Driver:  "bridge",
-		Subnet:  m.st.Subnet,
-		Gateway: m.st.Gateway,
-		Bridge:  m.cfg.Bridge,
-	}
+	return m.infoOf(m.st)
+}
+
+// Created is when the default network was first set up.
+func (m *Manager) Created() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.st.Created
 }
 
 // Close is called when the daemon stops. With no endpoint left (no
@@ -195,8 +238,14 @@ func (m *Manager) Network() NetworkInfo {
 func (m *Manager) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.st.Endpoints) > 0 {
-		return nil
+	for id, r := range m.resolvers {
+		r.close()
+		delete(m.resolvers, id)
+	}
+	for _, st := range m.nets {
+		if len(st.Endpoints) > 0 {
+			return nil
+		}
 	}
 	if err := unix.Unmount(m.cfg.RunDir, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
 		return fmt.Errorf("unmounting %s: %w", m.cfg.RunDir, err)

@@ -38,7 +38,7 @@ var hex64 = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // testConfig returns a Config with names and a subnet (10.213.x.0/bits) of
 // its own.
-func testConfig(t *testing.T, bits int) Config {
+func testConfig(t testing.TB, bits int) Config {
 	t.Helper()
 	testenv.RequireRoot(t)
 	b := make([]byte, 3)
@@ -56,7 +56,7 @@ func testConfig(t *testing.T, bits int) Config {
 	return cfg
 }
 
-func freeTestBIP(t *testing.T, bits int) string {
+func freeTestBIP(t testing.TB, bits int) string {
 	inUse, err := hostPrefixes()
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ next:
 
 // cleanupHost removes everything a test's Manager may have made, then
 // checks that nothing is left.
-func cleanupHost(t *testing.T, cfg Config) {
+func cleanupHost(t testing.TB, cfg Config) {
 	if br, err := netlink.LinkByName(cfg.Bridge); err == nil {
 		links, _ := netlink.LinkList()
 		for _, l := range links {
@@ -115,7 +115,7 @@ func cleanupHost(t *testing.T, cfg Config) {
 	}
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
@@ -171,8 +171,8 @@ func TestNewSetsUpBridge(t *testing.T) {
 	}
 
 	entries, _ := os.ReadDir(cfg.DataDir)
-	if len(entries) != 1 || entries[0].Name() != stateFile {
-		t.Fatalf("data dir holds %v, want only %s", entries, stateFile)
+	if len(entries) != 2 || entries[0].Name() != stateFile || entries[1].Name() != networksDir {
+		t.Fatalf("data dir holds %v, want only %s and %s/", entries, stateFile, networksDir)
 	}
 }
 

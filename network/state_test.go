@@ -25,6 +25,8 @@ func TestStateRoundTrip(t *testing.T) {
 		Gateway:    st.Gateway,
 		MacAddress: "02:42:ac:11:00:03",
 		HostVeth:   "veth0123abcd",
+		IfName:     "eth0",
+		Route:      true,
 	}
 	if err := st.save(path); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,36 +26,55 @@ type Options struct {
 	// plain HTTP when they do not speak HTTPS: CIDRs ("10.1.0.0/16") or
 	// host[:port] names. 127.0.0.0/8 always is, as in Docker.
 	InsecureRegistries []string
-	UserAgent          string
-	Log                *slog.Logger
+	// Mirrors are tried, in order, before Docker Hub for pulls of its
+	// images: http:// or https:// URLs.
+	Mirrors []string
+	// CertsDirs hold per-registry TLS files, <dir>/<host[:port]>/ (Docker's
+	// certs.d layout).
+	CertsDirs []string
+	// AllowNondistributable are the registries (CIDRs or host[:port]) that
+	// non-distributable layers are pushed to.
+	AllowNondistributable []string
+	UserAgent             string
+	Log                   *slog.Logger
 }
 
 // Client opens repositories of registries. It is safe for concurrent use.
 type Client struct {
-	insecureNets  []*net.IPNet
-	insecureHosts map[string]bool
-	userAgent     string
-	secure        http.RoundTripper // verifies TLS
-	insecure      http.RoundTripper // does not
-	log           *slog.Logger
+	insecureSet hostSet
+	foreignSet  hostSet // allow-nondistributable-artifacts
+	mirrors     []*url.URL
+	certsDirs   []string
+	userAgent   string
+	secure      *http.Transport // verifies TLS
+	insecure    *http.Transport // does not
+	log         *slog.Logger
+
+	// certsMu guards certsCache: transports with certs.d material, by host
+	// and file stamps.
+	certsMu    sync.Mutex
+	certsCache map[string]http.RoundTripper
 }
 
 // NewClient returns a Client configured by opts.
 func NewClient(opts Options) (*Client, error) {
-	c := &Client{insecureHosts: map[string]bool{}, userAgent: opts.UserAgent, log: opts.Log}
+	c := &Client{userAgent: opts.UserAgent, log: opts.Log, certsDirs: opts.CertsDirs, certsCache: map[string]http.RoundTripper{}}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	for _, s := range append([]string{"127.0.0.0/8"}, opts.InsecureRegistries...) {
-		s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(s, "http://"), "https://"), "/")
-		if _, n, err := net.ParseCIDR(s); err == nil {
-			c.insecureNets = append(c.insecureNets, n)
-			continue
+	var err error
+	if c.insecureSet, err = newHostSet("insecure registry", append([]string{"127.0.0.0/8"}, opts.InsecureRegistries...)); err != nil {
+		return nil, err
+	}
+	if c.foreignSet, err = newHostSet("allow-nondistributable-artifacts registry", opts.AllowNondistributable); err != nil {
+		return nil, err
+	}
+	for _, m := range opts.Mirrors {
+		u, err := parseMirror(m)
+		if err != nil {
+			return nil, err
 		}
-		if s == "" || strings.Contains(s, "/") {
-			return nil, fmt.Errorf("insecure registry %q is not a host[:port] or a CIDR", s)
-		}
-		c.insecureHosts[s] = true
+		c.mirrors = append(c.mirrors, u)
 	}
 	base := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -75,35 +96,13 @@ func NewClient(opts Options) (*Client, error) {
 // insecure: named so, or resolving to an address of an insecure network
 // (Docker's rule).
 func (c *Client) isInsecure(ctx context.Context, host string) bool {
-	if c.insecureHosts[host] {
-		return true
-	}
-	hostname := host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		hostname = h
-	}
-	if c.insecureHosts[hostname] {
-		return true
-	}
-	var ips []net.IP
-	if ip := net.ParseIP(strings.Trim(hostname, "[]")); ip != nil {
-		ips = []net.IP{ip}
-	} else {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		addrs, _ := net.DefaultResolver.LookupIPAddr(ctx, hostname)
-		for _, a := range addrs {
-			ips = append(ips, a.IP)
-		}
-	}
-	for _, ip := range ips {
-		for _, n := range c.insecureNets {
-			if n.Contains(ip) {
-				return true
-			}
-		}
-	}
-	return false
+	return c.insecureSet.contains(ctx, host)
+}
+
+// AllowsNondistributable reports whether non-distributable layers may be
+// pushed to the registry of named (allow-nondistributable-artifacts).
+func (c *Client) AllowsNondistributable(ctx context.Context, named reference.Named) bool {
+	return c.foreignSet.contains(ctx, endpointHost(reference.Domain(named)))
 }
 
 // registry names the registry serving host, insecure or not.
@@ -125,10 +124,11 @@ func (c *Client) registry(ctx context.Context, host string) (name.Registry, bool
 // scopes: go-containerregistry pings the registry, answers its basic or
 // bearer challenge with ac, and retries network flakes.
 func (c *Client) transport(ctx context.Context, reg name.Registry, insecure bool, ac registrytypes.AuthConfig, scopes []string) (http.RoundTripper, *endpoint, error) {
-	ep := &endpoint{host: reg.RegistryStr(), allowHTTP: insecure, inner: c.secure}
-	if insecure {
-		ep.inner = c.insecure
+	inner, err := c.hostTransport(reg.RegistryStr(), insecure)
+	if err != nil {
+		return nil, nil, err
 	}
+	ep := &endpoint{host: reg.RegistryStr(), allowHTTP: insecure, inner: inner}
 	var base http.RoundTripper = transport.NewRetry(ep)
 	base = transport.NewUserAgent(base, c.userAgent)
 	tr, err := transport.NewWithContext(ctx, reg, authenticator(ac), base, scopes)
@@ -136,6 +136,16 @@ func (c *Client) transport(ctx context.Context, reg name.Registry, insecure bool
 		return nil, nil, err
 	}
 	return tr, ep, nil
+}
+
+// hostTransport is the plain transport to host: verifying TLS or not, with
+// host's certs.d material.
+func (c *Client) hostTransport(host string, insecure bool) (http.RoundTripper, error) {
+	base := c.secure
+	if insecure {
+		base = c.insecure
+	}
+	return c.certsTransport(host, base)
 }
 
 // Open connects to the repository named (a normalised reference; its tag
@@ -147,6 +157,10 @@ func (c *Client) Open(ctx context.Context, named reference.Named, ac registrytyp
 	if err != nil {
 		return nil, err
 	}
+	return c.open(ctx, reg, insecure, named, ac, push, mountFrom...)
+}
+
+func (c *Client) open(ctx context.Context, reg name.Registry, insecure bool, named reference.Named, ac registrytypes.AuthConfig, push bool, mountFrom ...reference.Named) (*Repo, error) {
 	repo := reg.Repo(reference.Path(named))
 	scopes := []string{repo.Scope(transport.PullScope)}
 	if push {
@@ -157,7 +171,7 @@ func (c *Client) Open(ctx context.Context, named reference.Named, ac registrytyp
 			}
 		}
 	}
-	r := &Repo{Name: reference.TrimNamed(named), repo: repo, hasAuth: hasCredentials(ac)}
+	r := &Repo{Name: reference.TrimNamed(named), repo: repo, hasAuth: hasCredentials(ac), urls: c.urlClient()}
 	tr, ep, err := c.transport(ctx, reg, insecure, ac, scopes)
 	if err != nil {
 		return nil, r.words(err, push)

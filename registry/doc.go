@@ -8,7 +8,10 @@
 // authenticating transport (ping, basic and bearer challenges, token
 // refresh, retries). On a Repo it resolves a reference to one image
 // manifest for a platform, fetches blobs, uploads blobs (with cross-repository
-// mounts) and manifests; Login checks credentials. Registry errors are
+// mounts) and manifests; Login checks credentials (and obtains identity
+// tokens from token servers), Search asks a v1 search API. Docker Hub
+// mirrors, per-registry TLS files (certs.d) and the registries taking
+// non-distributable layers are Client settings. Registry errors are
 // worded as Docker words them, and Progress formats the per-layer JSON
 // messages of pull and push.
 //

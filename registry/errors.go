@@ -50,6 +50,9 @@ func (r *Repo) words(err error, push bool) error {
 	if terr.StatusCode == http.StatusUnauthorized && !r.hasAuth && r.ep != nil && r.ep.basic.Load() {
 		return errors.New(prefix + "no basic auth credentials")
 	}
+	if terr.StatusCode == http.StatusUnauthorized && r.hasAuth {
+		return errors.New(describe(terr)) // credentials refused: Docker says only why
+	}
 	return errors.New(prefix + describe(terr))
 }
 

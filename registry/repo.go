@@ -44,6 +44,7 @@ type Repo struct {
 	tr      http.RoundTripper
 	ep      *endpoint
 	client  *http.Client
+	urls    *http.Client // for foreign layers' URLs
 	hasAuth bool
 
 	pushOnce sync.Once
@@ -211,31 +212,6 @@ func readAtMost(r io.Reader, n int64) ([]byte, error) {
 		err = fmt.Errorf("larger than %d bytes", n)
 	}
 	return b, err
-}
-
-// Blob GETs the blob desc. The bytes are not checked: the caller checks
-// them against desc.Digest as it stores them. At most desc.Size+1 bytes
-// are read, so that a registry cannot fill the disk.
-func (r *Repo) Blob(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url("blobs", desc.Digest.String()), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if err := transport.CheckError(resp, http.StatusOK); err != nil {
-		resp.Body.Close()
-		return nil, r.words(err, false)
-	}
-	if desc.Size <= 0 {
-		return resp.Body, nil
-	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{io.LimitReader(resp.Body, desc.Size+1), resp.Body}, nil
 }
 
 // Tags lists the repository's tags.

@@ -33,6 +33,9 @@ type ContainerBackend interface {
 	Prune(ctx context.Context, f filters.Args) (container.PruneReport, error)
 	Top(ctx context.Context, ref, psArgs string) (container.TopResponse, error)
 	Logs(ctx context.Context, ref string, opts daemon.LogsOptions, out daemon.LogsOutput) error
+	ContainerFSBackend
+	Stats(ctx context.Context, ref string, opts daemon.StatsOptions, emit func(*container.StatsResponse) error) error
+	Update(ctx context.Context, ref string, update container.UpdateConfig) (container.UpdateResponse, error)
 }
 
 func (s *Server) containerRoutes() []route {
@@ -53,7 +56,15 @@ func (s *Server) containerRoutes() []route {
 		{http.MethodPost, "/containers/{id}/resize", s.resizeContainer},
 		{http.MethodGet, "/containers/{id}/top", s.topContainer},
 		{http.MethodGet, "/containers/{id}/logs", s.containerLogs},
+		{http.MethodGet, "/containers/{id}/stats", s.containerStats},
+		{http.MethodPost, "/containers/{id}/update", s.updateContainer},
 		{http.MethodDelete, "/containers/{id}", s.removeContainer},
+		{http.MethodHead, "/containers/{id}/archive", s.headArchive},
+		{http.MethodGet, "/containers/{id}/archive", s.getArchive},
+		{http.MethodPut, "/containers/{id}/archive", s.putArchive},
+		{http.MethodGet, "/containers/{id}/changes", s.containerChanges},
+		{http.MethodGet, "/containers/{id}/export", s.exportContainer},
+		{http.MethodPost, "/commit", s.commitContainer},
 	}
 }
 

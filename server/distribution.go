@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/berth/berth/api"
 	"github.com/berth/berth/image"
@@ -18,6 +20,7 @@ type DistributionBackend interface {
 	Push(ctx context.Context, opts image.PushOptions, out api.Progress) error
 	Login(ctx context.Context, ac registrytypes.AuthConfig) (identityToken string, err error)
 	Inspect(ctx context.Context, name string, ac registrytypes.AuthConfig) (registrytypes.DistributionInspect, error)
+	Search(ctx context.Context, opts image.SearchOptions) ([]registrytypes.SearchResult, error)
 }
 
 // distributionRoutes are push and login; pull is POST /images/create
@@ -85,4 +88,25 @@ func (s *Server) login(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	return writeJSON(w, http.StatusOK, loginResponse{IdentityToken: token, Status: "Login Succeeded"})
+}
+
+// searchImages is GET /images/search: term, limit, filters, credentials in
+// X-Registry-Auth.
+func (s *Server) searchImages(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	args, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	opts := image.SearchOptions{Term: r.Form.Get("term"), Filters: args}
+	if v := r.Form.Get("limit"); v != "" {
+		if opts.Limit, err = strconv.Atoi(v); err != nil {
+			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid limit %q: %v", v, err))
+		}
+	}
+	opts.Auth, _ = registry.DecodeAuthConfig(r.Header.Get(registrytypes.AuthHeader))
+	res, err := s.backend.Distribution.Search(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
 }

@@ -32,6 +32,7 @@ func (s *Server) imageRoutes() []route {
 	return []route{
 		{http.MethodGet, "/images/json", s.listImages},
 		{http.MethodGet, "/images/get", s.saveImages},
+		{http.MethodGet, "/images/search", s.searchImages},
 		{http.MethodPost, "/images/load", s.loadImages},
 		{http.MethodPost, "/images/create", s.createImage},
 		{http.MethodPost, "/images/prune", s.pruneImages},

@@ -23,6 +23,7 @@ type Backends struct {
 	Exec         ExecBackend
 	Distribution DistributionBackend
 	Volumes      VolumeBackend
+	Networks     NetworkBackend
 }
 
 // Server is the API's http.Handler.
@@ -37,7 +38,7 @@ type Server struct {
 // New returns the API handler over the given backends.
 func New(b Backends, engineVersion string, log *slog.Logger) *Server {
 	s := &Server{backend: b, log: log, serverHeader: fmt.Sprintf("Berth/%s (%s)", engineVersion, runtime.GOOS)}
-	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes(), s.containerRoutes(), s.execRoutes(), s.distributionRoutes(), s.volumeRoutes()} {
+	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes(), s.containerRoutes(), s.execRoutes(), s.distributionRoutes(), s.volumeRoutes(), s.networkRoutes()} {
 		for _, r := range table {
 			s.routes = append(s.routes, compile(r))
 		}

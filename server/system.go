@@ -91,10 +91,10 @@ func (s *Server) events(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	if !until.IsZero() && !since.IsZero() && until.Before(since) {
-		return errdefs.ErrInvalidArgument.WithMessage("`since` time must be before `until` time")
+	if !until.IsZero() && until.Before(since) {
+		return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("`since` time (%s) cannot be after `until` time (%s)", r.Form.Get("since"), r.Form.Get("until")))
 	}
-	past, sub := s.backend.System.Events().Subscribe(since)
+	past, sub := s.backend.System.Events().SubscribeBetween(since, until)
 	defer sub.Close()
 
 	w.Header().Set("Content-Type", "application/json")

@@ -15,4 +15,9 @@
 // A referenced volume cannot be removed or pruned. Anonymous volumes carry
 // Docker's label com.docker.volume.anonymous, which is what prune (without
 // all=true) and Release(removeAnonymous) go by.
+//
+// A volume with the local driver's options type/device/o is a filesystem
+// mounted on its _data while some container (or cp view) uses it; Mount and
+// Unmount count those users (driveropts.go, use.go). ParseVolumesFrom,
+// Inherit and ResolveWith give a container the mounts of --volumes-from.
 package volume

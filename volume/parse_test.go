@@ -68,7 +68,7 @@ func TestFromMount(t *testing.T) {
 		{in: mount.Mount{Type: "volume", Target: "/c", BindOptions: &mount.BindOptions{}}, err: "field BindOptions must not be specified"},
 		{in: mount.Mount{Type: "bogus", Target: "/c"}, err: "mount type unknown"},
 		{in: mount.Mount{Type: "image", Source: "x", Target: "/c"}, err: "not supported by Berth yet"},
-		{in: mount.Mount{Type: "volume", Target: "/c", VolumeOptions: &mount.VolumeOptions{DriverConfig: &mount.Driver{Options: map[string]string{"type": "tmpfs"}}}}, err: "not supported by Berth yet"},
+		{in: mount.Mount{Type: "volume", Target: "/c", VolumeOptions: &mount.VolumeOptions{DriverConfig: &mount.Driver{Options: map[string]string{"type": "tmpfs"}}}}, err: `missing required option: "device"`},
 	}
 	for _, c := range cases {
 		got, err := FromMount(c.in)

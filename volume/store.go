@@ -18,6 +18,7 @@ import (
 
 	"github.com/berth/berth/atomicfile"
 	"github.com/containerd/errdefs"
+	eventtypes "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/volume"
 )
 
@@ -44,6 +45,9 @@ type entry struct {
 	meta metadata
 	// refs are the IDs of the containers using the volume.
 	refs map[string]struct{}
+	// active are the IDs of the running containers (or views) that have it
+	// mounted.
+	active map[string]struct{}
 }
 
 func (e *entry) anonymous() bool {
@@ -56,10 +60,12 @@ type Store struct {
 	root string
 	log  *slog.Logger
 
-	// mu guards vols and every entry's refs; it is held across the
-	// filesystem work of create and remove so that a name is never half made.
-	mu   sync.Mutex
-	vols map[string]*entry
+	// mu guards vols, every entry's refs and active, and publish; it is
+	// held across the filesystem work of create, remove, mount and unmount
+	// so that a name is never half made.
+	mu      sync.Mutex
+	vols    map[string]*entry
+	publish Publisher
 }
 
 // New opens (creating it if needed) the volume directory root, normally
@@ -173,21 +179,8 @@ func (s *Store) createLocked(req volume.CreateRequest) (*entry, error) {
 		return nil, wrap(err)
 	}
 	s.vols[name] = e
+	s.emitLocked(eventtypes.ActionCreate, name, map[string]string{"driver": driver})
 	return e, nil
-}
-
-// checkDriverOpts accepts the local driver's options by name; mounting a
-// device or tmpfs (type, device, o) is not built yet.
-func checkDriverOpts(opts map[string]string) error {
-	for _, k := range slices.Sorted(maps.Keys(opts)) {
-		switch k {
-		case "type", "device", "o":
-			return errdefs.ErrNotImplemented.WithMessage(fmt.Sprintf("local volume option %q is not supported by Berth yet", k))
-		default:
-			return errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("invalid option: %q", k))
-		}
-	}
-	return nil
 }
 
 // Inspect returns the volume called name.
@@ -265,6 +258,11 @@ func (s *Store) removeLocked(e *entry) error {
 		ids := slices.Sorted(maps.Keys(e.refs))
 		return fmt.Errorf("remove %s: %w", e.name, errdefs.ErrConflict.WithMessage(fmt.Sprintf("volume is in use - [%s]", strings.Join(ids, ", "))))
 	}
+	if e.needsMount() { // left mounted by a crash of the daemon
+		if err := s.unmountFS(e); err != nil {
+			return fmt.Errorf("remove %s: %w", e.name, err)
+		}
+	}
 	// The metadata goes first: a crash midway leaves a plain directory that
 	// loads as a volume again rather than metadata without data.
 	dir := filepath.Join(s.root, e.name)
@@ -272,6 +270,7 @@ func (s *Store) removeLocked(e *entry) error {
 		return fmt.Errorf("remove %s: %w", e.name, err)
 	}
 	delete(s.vols, e.name)
+	s.emitLocked(eventtypes.ActionDestroy, e.name, map[string]string{"driver": e.meta.Driver})
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove %s: %w", e.name, err)
 	}

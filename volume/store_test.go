@@ -77,7 +77,8 @@ func TestCreateRefusals(t *testing.T) {
 	}{
 		{volume.CreateRequest{Name: "a b"}, errdefs.IsInvalidArgument, `create a b: "a b" includes invalid characters for a local volume name`},
 		{volume.CreateRequest{Name: "x"}, errdefs.IsInvalidArgument, "too short"},
-		{volume.CreateRequest{Name: "v1", DriverOpts: map[string]string{"type": "tmpfs"}}, errdefs.IsNotImplemented, "not supported by Berth yet"},
+		{volume.CreateRequest{Name: "v1", DriverOpts: map[string]string{"type": "tmpfs"}}, errdefs.IsInvalidArgument, `missing required option: "device"`},
+		{volume.CreateRequest{Name: "v1", DriverOpts: map[string]string{"o": "size=1m", "device": "tmpfs"}}, errdefs.IsInvalidArgument, `missing required option: "type"`},
 		{volume.CreateRequest{Name: "v1", DriverOpts: map[string]string{"foo": "bar"}}, errdefs.IsInvalidArgument, `invalid option: "foo"`},
 		{volume.CreateRequest{Name: "v1", Driver: "nfs"}, errdefs.IsNotFound, `plugin "nfs" not found`},
 	}

@@ -79,24 +79,34 @@ func run(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	ports, err := network.NewPorts(network.PortsConfig{
+		StateFile: filepath.Join(cfg.ExecRoot, "ports.json"), Table: natTable(cfg.Bridge), IPTables: cfg.IPTables,
+	}, log.With("component", "ports"))
+	if err != nil {
+		return err
+	}
 	vols, err := volume.New(filepath.Join(cfg.DataRoot, "volumes"), log.With("component", "volume"))
 	if err != nil {
 		return err
 	}
 	ctrs, err := daemon.NewContainers(cfg, images, layers, bus, daemon.ContainersOptions{
-		ShimPath: helperPath("berth-shim"), InitPath: initPath(cfg.InitPath), Network: nets, Volumes: vols,
+		ShimPath: helperPath("berth-shim"), InitPath: initPath(cfg.InitPath), Network: nets, Ports: ports, Volumes: vols,
 	}, log.With("component", "containers"))
 	if err != nil {
 		return err
 	}
-	rc, err := registry.NewClient(registry.Options{InsecureRegistries: cfg.InsecureRegistries,
+	rc, err := registry.NewClient(registry.Options{InsecureRegistries: cfg.InsecureRegistries, Mirrors: cfg.RegistryMirrors,
+		CertsDirs: cfg.RegistryCertsDirs, AllowNondistributable: cfg.AllowNondistributableArtifacts,
 		UserAgent: "berth/" + daemon.Version, Log: log.With("component", "registry")})
 	if err != nil {
 		return err
 	}
-	dist := image.NewDistribution(images, rc, log.With("component", "distribution"))
+	dist := image.NewDistribution(images, rc, image.DistributionOptions{MaxDownloads: cfg.MaxConcurrentDownloads, MaxUploads: cfg.MaxConcurrentUploads,
+		MaxDownloadAttempts: cfg.MaxDownloadAttempts},
+		log.With("component", "distribution"))
 	d := daemon.New(cfg, id, images, ctrs, layers, bus, log)
-	api := server.New(server.Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs, Distribution: dist, Volumes: vols},
+	api := server.New(server.Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs, Distribution: dist, Volumes: vols,
+		Networks: daemon.NewNetworks(ctrs, nets)},
 		daemon.Version, log.With("component", "api"))
 
 	served = true

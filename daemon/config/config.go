@@ -22,7 +22,15 @@ const (
 	DefaultHost       = "unix:///run/berth.sock"
 	DefaultConfigFile = "/etc/berth/daemon.json"
 	DefaultRuntime    = "runc"
+
+	DefaultMaxConcurrentDownloads = 3
+	DefaultMaxConcurrentUploads   = 5
+	DefaultMaxDownloadAttempts    = 5
 )
+
+// DefaultRegistryCertsDirs are searched for per-registry TLS material:
+// Berth's own, then Docker's, so certificates set up for dockerd work.
+var DefaultRegistryCertsDirs = []string{"/etc/berth/certs.d", "/etc/docker/certs.d"}
 
 // Runtime is an OCI runtime the daemon can run containers with.
 type Runtime struct {
@@ -55,6 +63,20 @@ type Config struct {
 	TLSCert            string             `json:"tlscert,omitempty"`
 	TLSKey             string             `json:"tlskey,omitempty"`
 
+	// MaxConcurrentDownloads and MaxConcurrentUploads bound the layers one
+	// pull or push transfers at a time; 0 is the default (3 and 5).
+	MaxConcurrentDownloads int `json:"max-concurrent-downloads,omitempty"`
+	MaxConcurrentUploads   int `json:"max-concurrent-uploads,omitempty"`
+	// MaxDownloadAttempts is how many times a layer download is tried
+	// (resuming where it broke); 0 is the default, 5.
+	MaxDownloadAttempts int `json:"max-download-attempts,omitempty"`
+	// AllowNondistributableArtifacts are the registries (CIDRs or
+	// host[:port]) that non-distributable (foreign) layers are pushed to.
+	AllowNondistributableArtifacts []string `json:"allow-nondistributable-artifacts,omitempty"`
+	// RegistryCertsDirs hold per-registry TLS material (<dir>/<host>/ca.crt,
+	// client.cert, client.key); a flag only, for tests and odd layouts.
+	RegistryCertsDirs []string `json:"-"`
+
 	// ConfigFile is where daemon.json was read from (a flag only).
 	ConfigFile string `json:"-"`
 }
@@ -78,6 +100,11 @@ func (c *Config) Flags(fs *pflag.FlagSet, addRuntimes *[]string) {
 	fs.BoolVar(&c.IPTables, "iptables", true, "Enable addition of packet filter rules")
 	fs.StringArrayVar(&c.InsecureRegistries, "insecure-registry", nil, "Enable insecure registry communication")
 	fs.StringArrayVar(&c.RegistryMirrors, "registry-mirror", nil, "Preferred registry mirror")
+	fs.IntVar(&c.MaxConcurrentDownloads, "max-concurrent-downloads", DefaultMaxConcurrentDownloads, "Set the max concurrent downloads")
+	fs.IntVar(&c.MaxConcurrentUploads, "max-concurrent-uploads", DefaultMaxConcurrentUploads, "Set the max concurrent uploads")
+	fs.IntVar(&c.MaxDownloadAttempts, "max-download-attempts", DefaultMaxDownloadAttempts, "Set the max download attempts for each pull")
+	fs.StringArrayVar(&c.AllowNondistributableArtifacts, "allow-nondistributable-artifacts", nil, "Allow push of nondistributable artifacts to registry")
+	fs.StringArrayVar(&c.RegistryCertsDirs, "registry-certs-dir", DefaultRegistryCertsDirs, "Directory of per-registry TLS certificates (<dir>/<host>/ca.crt, client.cert, client.key)")
 	fs.BoolVar(&c.LiveRestore, "live-restore", true, "Keep containers running while the daemon is down")
 	fs.StringVar(&c.InitPath, "init-path", "", "Path to the init binary for --init (default: tini-static, then tini, from PATH)")
 	fs.Bool("tls", false, "Use TLS; implied by --tlsverify. --tls=false allows plain TCP on non-loopback addresses")
@@ -95,6 +122,8 @@ var flagKeys = map[string]string{
 	"iptables": "iptables", "insecure-registry": "insecure-registries", "registry-mirror": "registry-mirrors",
 	"live-restore": "live-restore", "init-path": "init-path", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
 	"tlscert": "tlscert", "tlskey": "tlskey",
+	"max-concurrent-downloads": "max-concurrent-downloads", "max-concurrent-uploads": "max-concurrent-uploads", "allow-nondistributable-artifacts": "allow-nondistributable-artifacts",
+	"max-download-attempts": "max-download-attempts",
 }
 
 // Finish merges the config file into c (after fs was parsed), applies
@@ -125,6 +154,24 @@ func (c *Config) Finish(fs *pflag.FlagSet, addRuntimes []string) error {
 	}
 	if _, ok := c.Runtimes[c.DefaultRuntime]; !ok {
 		return fmt.Errorf("default runtime %q is not a known runtime", c.DefaultRuntime)
+	}
+	if c.MaxConcurrentDownloads < 0 {
+		return fmt.Errorf("invalid max concurrent downloads: %d", c.MaxConcurrentDownloads)
+	}
+	if c.MaxConcurrentUploads < 0 {
+		return fmt.Errorf("invalid max concurrent uploads: %d", c.MaxConcurrentUploads)
+	}
+	if c.MaxDownloadAttempts < 0 {
+		return fmt.Errorf("invalid max download attempts: %d", c.MaxDownloadAttempts)
+	}
+	if c.MaxDownloadAttempts == 0 {
+		c.MaxDownloadAttempts = DefaultMaxDownloadAttempts
+	}
+	if c.MaxConcurrentDownloads == 0 {
+		c.MaxConcurrentDownloads = DefaultMaxConcurrentDownloads
+	}
+	if c.MaxConcurrentUploads == 0 {
+		c.MaxConcurrentUploads = DefaultMaxConcurrentUploads
 	}
 	if len(c.Hosts) == 0 {
 		c.Hosts = []string{DefaultHost}

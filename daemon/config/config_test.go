@@ -107,3 +107,38 @@ func TestAddRuntime(t *testing.T) {
 		t.Errorf("runtimes wrong: %+v", c.Runtimes)
 	}
 }
+
+func TestRegistrySettings(t *testing.T) {
+	c, err := load(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxConcurrentDownloads != 3 || c.MaxConcurrentUploads != 5 || c.MaxDownloadAttempts != 5 || len(c.RegistryCertsDirs) != 2 {
+		t.Errorf("defaults: downloads %d uploads %d certs dirs %v", c.MaxConcurrentDownloads, c.MaxConcurrentUploads, c.RegistryCertsDirs)
+	}
+	c, err = load(t, `{"max-concurrent-downloads": 1, "max-concurrent-uploads": 0, "registry-mirrors": ["https://m.example"], "allow-nondistributable-artifacts": ["10.0.0.0/8"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxConcurrentDownloads != 1 || c.MaxConcurrentUploads != 5 || c.RegistryMirrors[0] != "https://m.example" || c.AllowNondistributableArtifacts[0] != "10.0.0.0/8" {
+		t.Errorf("from daemon.json: %+v", c)
+	}
+	c, err = load(t, "", "--max-concurrent-uploads", "9", "--registry-certs-dir", "/tmp/certs")
+	if err != nil || c.MaxConcurrentUploads != 9 || len(c.RegistryCertsDirs) != 1 || c.RegistryCertsDirs[0] != "/tmp/certs" {
+		t.Errorf("from flags: %+v %v", c, err)
+	}
+	for _, tc := range []struct {
+		file string
+		args []string
+		want string
+	}{
+		{`{"max-concurrent-downloads": -1}`, nil, "invalid max concurrent downloads: -1"},
+		{``, []string{"--max-concurrent-uploads", "-2"}, "invalid max concurrent uploads: -2"},
+		{`{"max-download-attempts": -3}`, nil, "invalid max download attempts: -3"},
+		{`{"max-concurrent-downloads": 2}`, []string{"--max-concurrent-downloads", "4"}, "max-concurrent-downloads: (from flag: 4, from file: 2)"},
+	} {
+		if _, err := load(t, tc.file, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("file %q args %v: err %v, want %q", tc.file, tc.args, err, tc.want)
+		}
+	}
+}

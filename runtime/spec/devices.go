@@ -45,12 +45,20 @@ func allowChar(major, minor int64) specs.LinuxDeviceCgroup {
 }
 
 // deviceRules returns the device cgroup: everything for a privileged
-// container, else the defaults and HostConfig.DeviceCgroupRules.
+// container, else the defaults, the --device nodes with their permissions,
+// and HostConfig.DeviceCgroupRules.
 func deviceRules(hc *container.HostConfig) ([]specs.LinuxDeviceCgroup, error) {
 	if hc.Privileged {
 		return []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}, nil
 	}
 	rules := defaultDeviceRules()
+	for _, m := range hc.Devices {
+		_, mapped, err := deviceMapping(m)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, mapped...)
+	}
 	for _, s := range hc.DeviceCgroupRules {
 		r, err := parseDeviceRule(s)
 		if err != nil {
@@ -140,4 +148,72 @@ func deviceFromPath(path string) (*specs.LinuxDevice, error) {
 		Major: int64(unix.Major(st.Rdev)), Minor: int64(unix.Minor(st.Rdev)),
 		FileMode: &mode, UID: &uid, GID: &gid,
 	}, nil
+}
+
+// containerDevices are the device nodes created in the container: the
+// host's for a privileged container, then HostConfig.Devices (--device).
+func containerDevices(hc *container.HostConfig) ([]specs.LinuxDevice, error) {
+	var devs []specs.LinuxDevice
+	if hc.Privileged {
+		var err error
+		if devs, err = hostDevices(); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range hc.Devices {
+		mapped, _, err := deviceMapping(m)
+		if err != nil {
+			return nil, err
+		}
+		devs = append(devs, mapped...)
+	}
+	return devs, nil
+}
+
+// deviceMapping resolves one --device as Docker does: a host device node
+// (through a symlink) appears at PathInContainer; a host directory gives
+// every device node below it, at the same place under PathInContainer.
+// Each gets a device cgroup rule with CgroupPermissions.
+func deviceMapping(m container.DeviceMapping) ([]specs.LinuxDevice, []specs.LinuxDeviceCgroup, error) {
+	host := m.PathOnHost
+	if resolved, err := filepath.EvalSymlinks(host); err == nil {
+		host = resolved
+	}
+	var devs []specs.LinuxDevice
+	var rules []specs.LinuxDeviceCgroup
+	add := func(path, inContainer string) error {
+		dev, err := deviceFromPath(path)
+		if err != nil || dev == nil {
+			return err
+		}
+		dev.Path = inContainer
+		major, minor := dev.Major, dev.Minor
+		devs = append(devs, *dev)
+		rules = append(rules, specs.LinuxDeviceCgroup{Allow: true, Type: dev.Type, Major: &major, Minor: &minor, Access: m.CgroupPermissions})
+		return nil
+	}
+	err := add(host, m.PathInContainer)
+	if err == nil && devs == nil {
+		if st, statErr := os.Stat(host); statErr == nil && st.IsDir() {
+			err = filepath.WalkDir(host, func(path string, d fs.DirEntry, walkErr error) error {
+				if walkErr != nil || d.IsDir() {
+					return nil // unreadable parts are skipped, as Docker does
+				}
+				rel, _ := filepath.Rel(host, path)
+				_ = add(path, filepath.Join(m.PathInContainer, rel))
+				return nil
+			})
+		}
+	}
+	if err == nil && devs == nil {
+		err = errors.New("not a device node")
+	}
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, nil, invalidf("error gathering device information while adding custom device %q: %v", m.PathOnHost, err)
+	}
+	return devs, rules, nil
 }

@@ -30,7 +30,7 @@ func mounts(opts Options, so securityOpts) ([]specs.Mount, error) {
 	if err != nil {
 		return nil, err
 	}
-	ms := withoutReplaced(defaultMounts(hc), own)
+	ms := withoutReplaced(defaultMounts(hc, opts.ShmPath != ""), own)
 	if hc.ReadonlyRootfs {
 		for i := range ms {
 			if !slices.Contains(keepWritable, ms[i].Destination) && !slices.Contains(ms[i].Options, "ro") {
@@ -59,8 +59,9 @@ func useInit(hc *container.HostConfig) bool {
 
 // defaultMounts are the filesystems of Docker's default spec; /dev/shm is a
 // tmpfs of HostConfig.ShmSize with a private IPC namespace, absent with
-// IpcMode "none" and the host's with IpcMode "host" (see containerMounts).
-func defaultMounts(hc *container.HostConfig) []specs.Mount {
+// IpcMode "none", and a bind (see containerMounts) with IpcMode "host" or
+// a shared one (sharedShm).
+func defaultMounts(hc *container.HostConfig, sharedShm bool) []specs.Mount {
 	ms := []specs.Mount{
 		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
 		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
@@ -69,7 +70,7 @@ func defaultMounts(hc *container.HostConfig) []specs.Mount {
 		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"ro", "nosuid", "noexec", "nodev"}},
 		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
 	}
-	if hc.IpcMode.IsNone() || hc.IpcMode.IsHost() {
+	if hc.IpcMode.IsNone() || hc.IpcMode.IsHost() || sharedShm {
 		return ms
 	}
 	size := hc.ShmSize
@@ -95,8 +96,11 @@ func containerMounts(opts Options) ([]specs.Mount, error) {
 		}
 		ms = append(ms, specs.Mount{Destination: dst, Type: "bind", Source: opts.EtcFiles[dst], Options: o})
 	}
-	if hc.IpcMode.IsHost() {
+	switch {
+	case hc.IpcMode.IsHost():
 		ms = append(ms, specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/dev/shm", Options: []string{"rbind", "rprivate"}})
+	case opts.ShmPath != "":
+		ms = append(ms, specs.Mount{Destination: "/dev/shm", Type: "bind", Source: opts.ShmPath, Options: []string{"rbind", "rprivate"}})
 	}
 	tmpfs, err := tmpfsMounts(hc.Tmpfs)
 	if err != nil {

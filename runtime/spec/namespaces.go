@@ -4,20 +4,19 @@ import (
 	"fmt"
 
 	"github.com/containerd/errdefs"
-	"github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
 // namespaces returns the container's namespaces as Docker sets them: new
-// mount, network, UTS, PID and IPC namespaces unless a mode says "host", the
-// network namespace at netnsPath when given, and a cgroup namespace when
-// CgroupnsMode is "private" or, unset, on a cgroup v2 host (dockerd's
-// default). Joining another container's namespace is the daemon's job: it
-// passes the network one as netnsPath; "container:" PID and IPC modes are
-// not implemented.
-func namespaces(hc *container.HostConfig, netnsPath string) ([]specs.LinuxNamespace, error) {
-	if err := validateModes(hc); err != nil {
+// mount, network, UTS, PID and IPC namespaces unless a mode says "host", and
+// a cgroup namespace when CgroupnsMode is "private" or, unset, on a cgroup
+// v2 host (dockerd's default). Finding another container's namespaces is
+// the daemon's job: it passes their paths (NetNSPath, PidNSPath, IpcNSPath)
+// for the "container:<id>" modes.
+func namespaces(opts Options) ([]specs.LinuxNamespace, error) {
+	hc, netnsPath := opts.HostConfig, opts.NetNSPath
+	if err := validateModes(opts); err != nil {
 		return nil, err
 	}
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
@@ -34,10 +33,10 @@ func namespaces(hc *container.HostConfig, netnsPath string) ([]specs.LinuxNamesp
 		ns = append(ns, specs.LinuxNamespace{Type: specs.UTSNamespace})
 	}
 	if !hc.PidMode.IsHost() {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace, Path: opts.PidNSPath})
 	}
 	if !hc.IpcMode.IsHost() {
-		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace})
+		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace, Path: opts.IpcNSPath})
 	}
 	if hc.CgroupnsMode.IsPrivate() || hc.CgroupnsMode.IsEmpty() && cgroupV2() {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
@@ -45,7 +44,8 @@ func namespaces(hc *container.HostConfig, netnsPath string) ([]specs.LinuxNamesp
 	return ns, nil
 }
 
-func validateModes(hc *container.HostConfig) error {
+func validateModes(opts Options) error {
+	hc := opts.HostConfig
 	switch {
 	case !hc.PidMode.Valid():
 		return invalidf("invalid PID mode: %v", hc.PidMode)
@@ -55,10 +55,12 @@ func validateModes(hc *container.HostConfig) error {
 		return invalidf("invalid UTS mode: %v", hc.UTSMode)
 	case !hc.CgroupnsMode.Valid():
 		return invalidf("invalid cgroup namespace mode: %v", hc.CgroupnsMode)
-	case hc.PidMode.IsContainer():
-		return notImplemented("PID mode %q", hc.PidMode)
-	case hc.IpcMode.IsContainer():
-		return notImplemented("IPC mode %q", hc.IpcMode)
+	case !hc.UsernsMode.Valid():
+		return invalidf("invalid USER mode: %v", hc.UsernsMode)
+	case hc.PidMode.IsContainer() != (opts.PidNSPath != ""):
+		return invalidf("spec: PID mode %q needs PidNSPath, and only it", hc.PidMode)
+	case hc.IpcMode.IsContainer() != (opts.IpcNSPath != ""):
+		return invalidf("spec: IPC mode %q needs IpcNSPath, and only it", hc.IpcMode)
 	}
 	return nil
 }

@@ -165,3 +165,10 @@ func rlimits(ulimits []*container.Ulimit) []specs.POSIXRlimit {
 	}
 	return out
 }
+
+// UpdateResources is what `runc update` applies to a running container
+// for r: the cgroup settings resources maps, without device rules (a
+// running container keeps its devices). Unset fields stay as they are.
+func UpdateResources(r container.Resources) (*specs.LinuxResources, error) {
+	return resources(r, nil)
+}

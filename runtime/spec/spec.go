@@ -33,6 +33,9 @@ type Options struct {
 	CgroupsPath string                // e.g. "/berth/<id>" (cgroupfs)
 	InitPath    string                // host path of the init for HostConfig.Init, bind-mounted read-only at /sbin/docker-init
 	NetNSPath   string                // "" = a new network namespace
+	PidNSPath   string                // PidMode "container:<id>": that container's PID namespace
+	IpcNSPath   string                // IpcMode "container:<id>": that container's IPC namespace
+	ShmPath     string                // a host tmpfs bound at /dev/shm (IpcMode "shareable", "container:<id>")
 }
 
 // ociVersion is the runtime-spec version the generated config claims. It is
@@ -101,7 +104,7 @@ func utsHostname(opts Options) string {
 
 func linux(opts Options) (*specs.Linux, error) {
 	hc := opts.HostConfig
-	ns, err := namespaces(hc, opts.NetNSPath)
+	ns, err := namespaces(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -127,10 +130,8 @@ func linux(opts Options) (*specs.Linux, error) {
 	if hc.ReadonlyPaths == nil && !hc.Privileged {
 		l.ReadonlyPaths = defaultReadonlyPaths()
 	}
-	if hc.Privileged {
-		if l.Devices, err = hostDevices(); err != nil {
-			return nil, err
-		}
+	if l.Devices, err = containerDevices(hc); err != nil {
+		return nil, err
 	}
 	return l, nil
 }

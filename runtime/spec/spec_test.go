@@ -392,21 +392,41 @@ func TestGenerateNamespaceModes(t *testing.T) {
 	if mountAt(s, "/dev/shm") != nil || !slices.Contains(namespaceTypes(s), specs.CgroupNamespace) {
 		t.Errorf("IPC none / private cgroupns: mounts %+v, namespaces %v", s.Mounts, namespaceTypes(s))
 	}
-	for _, edit := range []func(*container.HostConfig){
-		func(hc *container.HostConfig) { hc.PidMode = "container:x" },
-		func(hc *container.HostConfig) { hc.IpcMode = "container:x" },
-		func(hc *container.HostConfig) { hc.NetworkMode = "container:x" },
-	} {
-		o := testOptions(t)
-		edit(o.HostConfig)
-		if _, err := Generate(o); !errdefs.IsNotImplemented(err) {
-			t.Errorf("%+v: err = %v, want not implemented", o.HostConfig, err)
+	// Another container's PID and IPC namespaces and its shared /dev/shm.
+	s = generate(t, func(o *Options) {
+		o.HostConfig.PidMode, o.PidNSPath = "container:x", "/proc/7/ns/pid"
+		o.HostConfig.IpcMode, o.IpcNSPath, o.ShmPath = "container:x", "/proc/7/ns/ipc", "/data/x/shm"
+	})
+	for _, want := range []specs.LinuxNamespace{{Type: specs.PIDNamespace, Path: "/proc/7/ns/pid"}, {Type: specs.IPCNamespace, Path: "/proc/7/ns/ipc"}} {
+		if !slices.Contains(s.Linux.Namespaces, want) {
+			t.Errorf("namespaces %+v lack %+v", s.Linux.Namespaces, want)
 		}
 	}
+	if m := mountAt(s, "/dev/shm"); m == nil || m.Type != "bind" || m.Source != "/data/x/shm" {
+		t.Errorf("shared /dev/shm = %+v", m)
+	}
+	s = generate(t, func(o *Options) { o.HostConfig.IpcMode, o.ShmPath = "shareable", "/data/y/shm" })
+	if m := mountAt(s, "/dev/shm"); m == nil || m.Source != "/data/y/shm" || !slices.Contains(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.IPCNamespace}) {
+		t.Errorf("shareable IPC: /dev/shm = %+v, namespaces %+v", m, s.Linux.Namespaces)
+	}
 	o := testOptions(t)
-	o.HostConfig.PidMode = "bogus"
-	if _, err := Generate(o); !errdefs.IsInvalidArgument(err) {
-		t.Errorf("PID mode bogus: err = %v", err)
+	o.HostConfig.NetworkMode = "container:x"
+	if _, err := Generate(o); !errdefs.IsNotImplemented(err) {
+		t.Errorf("network container:x without a path: err = %v, want not implemented", err)
+	}
+	for _, edit := range []func(*Options){
+		func(o *Options) { o.HostConfig.PidMode = "bogus" },
+		func(o *Options) { o.HostConfig.UsernsMode = "private" },
+		func(o *Options) { o.HostConfig.PidMode = "container:x" }, // no path
+		func(o *Options) { o.IpcNSPath = "/proc/7/ns/ipc" },       // a path without the mode
+		func(o *Options) { o.HostConfig.IpcMode = "container:" },  // no container
+		func(o *Options) { o.HostConfig.IpcMode, o.IpcNSPath = "host", "/proc/7/ns/ipc" },
+	} {
+		o := testOptions(t)
+		edit(&o)
+		if _, err := Generate(o); !errdefs.IsInvalidArgument(err) {
+			t.Errorf("%+v: err = %v, want invalid argument", o, err)
+		}
 	}
 }
 

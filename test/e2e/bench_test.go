@@ -1,16 +1,20 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/berth/berth/runtime/spec"
 	"github.com/berth/berth/test/fixture"
+	"github.com/moby/moby/api/types/container"
 )
 
 // engines are the daemons a benchmark measures: berthd always, Debian's
@@ -140,7 +144,7 @@ func BenchmarkContainers(b *testing.B) {
 				docker("run", "-d", "--network", "none", "--name", fmt.Sprintf("rate%d", i), img, "sleep", "1000")
 			}
 			b.ReportMetric(50/time.Since(start).Seconds(), "containers/s")
-			b.ReportMetric(memoryPerContainer(name, 50), "KiB-RSS/container")
+			b.ReportMetric(memoryPerContainer(name, host, 50), "KiB-RSS/container")
 			timed(b, 20, func(int) { docker("exec", "rate0", "true") })
 			for i := 50; i < 100; i++ {
 				docker("run", "-d", "--network", "none", "--name", fmt.Sprintf("rate%d", i), img, "sleep", "1000")
@@ -152,7 +156,7 @@ func BenchmarkContainers(b *testing.B) {
 			b.ReportMetric(float64(time.Since(ps).Microseconds())/10000, "ps100-ms")
 			docker(append([]string{"rm", "-f"}, strings.Fields(docker("ps", "-aq"))...)...)
 			time.Sleep(2 * time.Second) // let the daemon settle before measuring it idle
-			b.ReportMetric(daemonRSS(name), "KiB-RSS-daemon-idle")
+			b.ReportMetric(daemonRSS(name, host), "KiB-RSS-daemon-idle")
 		})
 		b.Run(name+"/logs", func(b *testing.B) {
 			// ~32 MiB of log: 400k lines of 80 bytes.
@@ -172,36 +176,40 @@ func BenchmarkContainers(b *testing.B) {
 	}
 }
 
-// memoryPerContainer is the mean RSS of the per-container shims.
-func memoryPerContainer(engine string, n int) float64 {
+// Processes are counted by name and by the engine's own directory (that
+// of its socket) on their command line, so that other engines running on
+// the machine, e.g. other tests' daemons and shims, do not count.
+
+// memoryPerContainer is the mean RSS of the engine's per-container shims.
+func memoryPerContainer(engine, host string, n int) float64 {
 	name := "berth-shim"
 	if engine == "dockerd" {
 		name = "containerd-shim"
 	}
-	return float64(rssOf(name)) / float64(n)
+	return float64(sumRSS(host, func(comm string) bool { return strings.HasPrefix(comm, name) })) / float64(n)
 }
 
 // daemonRSS is the RSS of the daemon (dockerd: dockerd plus containerd).
-func daemonRSS(engine string) float64 {
+func daemonRSS(engine, host string) float64 {
+	names := []string{"berthd"}
 	if engine == "dockerd" {
-		return float64(rssOfExact("dockerd") + rssOfExact("containerd"))
+		names = []string{"dockerd", "containerd"}
 	}
-	return float64(rssOfExact("berthd"))
+	return float64(sumRSS(host, func(comm string) bool { return slices.Contains(names, comm) }))
 }
 
-// rssOf sums VmRSS (KiB) of processes whose name starts with prefix.
-func rssOf(prefix string) int64 {
-	return sumRSS(func(comm string) bool { return strings.HasPrefix(comm, prefix) })
-}
-
-func rssOfExact(name string) int64 { return sumRSS(func(comm string) bool { return comm == name }) }
-
-func sumRSS(match func(string) bool) int64 {
+// sumRSS sums VmRSS (KiB) of the processes of host's engine whose name
+// matches.
+func sumRSS(host string, match func(string) bool) int64 {
+	engineDir := filepath.Dir(strings.TrimPrefix(host, "unix://"))
 	var total int64
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, dir := range dirs {
 		comm, err := os.ReadFile(filepath.Join(dir, "comm"))
 		if err != nil || !match(strings.TrimSpace(string(comm))) {
+			continue
+		}
+		if cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline")); !strings.Contains(string(cmdline), engineDir) {
 			continue
 		}
 		status, _ := os.ReadFile(filepath.Join(dir, "status"))
@@ -229,4 +237,53 @@ func apiBytes(b *testing.B, host, path string) int64 {
 		b.Fatal(err)
 	}
 	return n
+}
+
+// BenchmarkRuntimeFloor measures what a container start cannot go below on
+// this machine, to compare run --rm with: the docker CLI alone (`docker
+// version` against berthd) and a bare `runc run` of a bundle generated as
+// berthd generates it (Docker's seccomp profile included) for `true`.
+func BenchmarkRuntimeFloor(b *testing.B) {
+	d := startDaemon(b)
+	b.Run("docker-cli", func(b *testing.B) {
+		timed(b, 20, func(int) { must(b, d.docker("version")) })
+	})
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		b.Skip("runc not installed")
+	}
+	bundle := b.TempDir()
+	rootfs := filepath.Join(bundle, "rootfs")
+	if err := os.MkdirAll(filepath.Join(rootfs, "bin"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	busyboxBin, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		b.Skip("busybox-static not installed")
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "bin", "true"), busyboxBin, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	id := "berth-bench-floor"
+	s, err := spec.Generate(spec.Options{ID: id, Rootfs: rootfs, Config: &container.Config{Cmd: []string{"/bin/true"}},
+		HostConfig: &container.HostConfig{NetworkMode: "none"}, Hostname: "floor", CgroupsPath: "/berth/" + id})
+	if err != nil {
+		b.Fatal(err)
+	}
+	config, err := json.Marshal(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), config, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	root := b.TempDir()
+	b.Run("runc-run", func(b *testing.B) {
+		timed(b, 20, func(i int) {
+			out, err := exec.Command(runc, "--root", root, "run", "--bundle", bundle, fmt.Sprint(id, i)).CombinedOutput()
+			if err != nil {
+				b.Fatalf("runc run: %v: %s", err, out)
+			}
+		})
+	})
 }

@@ -273,7 +273,8 @@ func testBridge(t testing.TB) string {
 }
 
 // checkNoMounts fails the test if anything is still mounted under the
-// daemon's directories after it stopped with no container running, and
+// daemon's directories (its data root included, which a test may put on a
+// filesystem of its own) after it stopped with no container running, and
 // unmounts it so that the machine stays clean.
 func (d *daemon) checkNoMounts() {
 	d.t.Helper()
@@ -284,7 +285,7 @@ func (d *daemon) checkNoMounts() {
 	var left []string
 	for _, line := range strings.Split(string(b), "\n") {
 		fields := strings.Fields(line)
-		if len(fields) > 4 && strings.HasPrefix(fields[4], d.dir+"/") {
+		if len(fields) > 4 && (strings.HasPrefix(fields[4], d.dir+"/") || strings.HasPrefix(fields[4], d.DataRoot+"/")) {
 			left = append(left, fields[4])
 		}
 	}

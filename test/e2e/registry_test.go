@@ -35,20 +35,41 @@ type testRegistry struct {
 // htpasswd basic auth when withAuth, and stops it when t ends.
 func startRegistry(t testing.TB, withAuth bool) *testRegistry {
 	t.Helper()
+	return startRegistryWith(t, registryOptions{BasicAuth: withAuth})
+}
+
+// registryOptions vary a test registry.
+type registryOptions struct {
+	BasicAuth bool   // htpasswd with User/Password
+	Addr      string // listen address; default a free port of 127.0.0.1
+	// TLS serves HTTPS with this certificate and key; with ClientCAs, a
+	// client certificate signed by it is required.
+	TLSCert, TLSKey, ClientCAs string
+	Extra                      string // more YAML of the config (auth: token:)
+}
+
+// startRegistryWith starts docker-registry as opts say and stops it when t
+// ends.
+func startRegistryWith(t testing.TB, opts registryOptions) *testRegistry {
+	t.Helper()
 	if _, err := os.Stat(registryBinary); err != nil {
 		t.Skipf("%s not installed (apt-get install docker-registry): %v", registryBinary, err)
 	}
 	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	host := opts.Addr
+	if host == "" {
+		host = freeAddr(t, "127.0.0.1")
 	}
-	host := l.Addr().String()
-	l.Close()
 	r := &testRegistry{Host: host, Storage: filepath.Join(dir, "data")}
 	config := fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"+
 		"storage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", r.Storage, host)
-	if withAuth {
+	if opts.TLSCert != "" {
+		config += fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", opts.TLSCert, opts.TLSKey)
+		if opts.ClientCAs != "" {
+			config += fmt.Sprintf("    clientcas:\n      - %s\n", opts.ClientCAs)
+		}
+	}
+	if opts.BasicAuth {
 		r.User, r.Password = "berth", "s3cret-pass"
 		hash, err := bcrypt.GenerateFromPassword([]byte(r.Password), bcrypt.MinCost)
 		if err != nil {
@@ -60,6 +81,7 @@ func startRegistry(t testing.TB, withAuth bool) *testRegistry {
 		}
 		config += fmt.Sprintf("auth:\n  htpasswd:\n    realm: berth-test\n    path: %s\n", htpasswd)
 	}
+	config += opts.Extra
 	configPath := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
@@ -87,9 +109,10 @@ func startRegistry(t testing.TB, withAuth bool) *testRegistry {
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		resp, err := http.Get("http://" + host + "/v2/")
+		// Any answer will do: the registry is up (TLS and auth aside).
+		conn, err := net.DialTimeout("tcp", host, time.Second)
 		if err == nil {
-			resp.Body.Close()
+			conn.Close()
 			return r
 		}
 		if time.Now().After(deadline) {
@@ -98,6 +121,17 @@ func startRegistry(t testing.TB, withAuth bool) *testRegistry {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// freeAddr is a free TCP address on ip.
+func freeAddr(t testing.TB, ip string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 var pushDigest = regexp.MustCompile(`(?m)^(\S+): digest: (sha256:[0-9a-f]{64}) size: (\d+)$`)
@@ -223,6 +257,10 @@ func TestRegistryPushPullRoundTrip(t *testing.T) {
 	}
 	if digests := fmt.Sprint(got["RepoDigests"]); !strings.Contains(digests, reg.Host+"/x@"+pushed.String()) {
 		t.Errorf("RepoDigests %s lack the pushed digest %s", digests, pushed)
+	}
+	listed := must(t, d.docker("images", "--digests", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}", reg.Host+"/x"))
+	if strings.TrimSpace(listed) != ref+" "+pushed.String() {
+		t.Errorf("images --digests: %q, want %q", listed, ref+" "+pushed.String())
 	}
 
 	out = must(t, d.docker("pull", ref))
