@@ -132,6 +132,9 @@ func (cs *Containers) Create(ctx context.Context, name string, req containertype
 	if err := checkNamespaceModes(&cfg, hc); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
+	if err := spec.CheckHostConfig(hc); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
 	netCfg, err := cs.checkNetworkSettings(hc, req.NetworkingConfig, &cfg)
 	if err != nil {
 		return containertypes.CreateResponse{}, err

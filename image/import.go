@@ -2,7 +2,6 @@ package image
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -71,32 +70,9 @@ func (s *Service) commitImport(diffID digest.Digest, platform ocispec.Platform, 
 			History: []ocispec.History{{Created: &created, Comment: msg}}},
 		Config: cfg,
 	}}
-	b, err := json.Marshal(c)
+	id, err := s.commitImage(c, "", ref) // also checks the layer is still there
 	if err != nil {
 		return "", err
-	}
-	id := digest.FromBytes(b)
-	rec, err := newRecord(s.layers, id, c) // also checks the layer is still there
-	if err != nil {
-		return "", err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.content.PutBytes(b, id); err != nil {
-		return "", err
-	}
-	next := s.snapshot().index.clone()
-	meta := next.Images[id]
-	if ref != nil {
-		next.References[ref.String()] = id
-		meta.LastTagTime = time.Now()
-	}
-	next.Images[id] = meta
-	if err := s.commitLocked(next, rec); err != nil {
-		return "", err
-	}
-	if ref != nil {
-		s.publish(eventtypes.ActionTag, id, reference.FamiliarString(ref), cfg.Labels)
 	}
 	s.publish(eventtypes.ActionImport, id, id.String(), cfg.Labels)
 	return id, nil

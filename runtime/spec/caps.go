@@ -122,3 +122,21 @@ func without(list, drop []string) []string {
 	}
 	return out
 }
+
+// CheckHostConfig refuses, as dockerd does at create, capability names
+// and security options that a start would refuse anyway, so that no
+// container is created with them.
+func CheckHostConfig(hc *container.HostConfig) error {
+	available, err := availableCaps()
+	if err != nil {
+		return err
+	}
+	if _, err := normalizeCaps(hc.CapAdd, available); err != nil {
+		return invalidf("invalid CapAdd: %s", err)
+	}
+	if _, err := normalizeCaps(hc.CapDrop, available); err != nil {
+		return invalidf("invalid CapDrop: %s", err)
+	}
+	_, err = parseSecurityOpts(hc.SecurityOpt)
+	return err
+}
