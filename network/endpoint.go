@@ -147,8 +147,18 @@ func (m *Manager) connectLocked(st *state, id string, opts EndpointOptions) (*en
 	return ep, nil
 }
 
-// addressFor checks a requested address, or picks the next free one.
+// addressFor checks a requested address, or picks the next free one. An
+// address whose veth is still being deleted is waited for when needed.
 func (m *Manager) addressFor(st *state, want netip.Addr) (netip.Addr, error) {
+	a, err := m.pickAddress(st, want)
+	if err != nil && m.releasingOn(st) {
+		m.teardowns.Wait()
+		a, err = m.pickAddress(st, want)
+	}
+	return a, err
+}
+
+func (m *Manager) pickAddress(st *state, want netip.Addr) (netip.Addr, error) {
 	inUse := m.inUseLocked(st)
 	if !want.IsValid() {
 		pool := st.Subnet
@@ -298,16 +308,61 @@ func (m *Manager) Detach(containerID string) error {
 	return m.detachLocked(containerID)
 }
 
+// detachLocked removes the whole network of a container that no longer
+// runs. The namespace goes first; its veths are deleted in the background,
+// as deleting a veth waits ~20-30 ms for the kernel (RCU), which would
+// otherwise delay every exit and removal. Their addresses stay taken until
+// then; the kernel, tearing the namespace down, may delete them first.
 func (m *Manager) detachLocked(id string) error {
 	m.stopResolverLocked(id)
-	var errs []error
-	for _, st := range m.nets {
-		errs = append(errs, m.dropEndpointLocked(st, id))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := removeNetns(m.netnsPath(id)); err != nil {
 		return err
 	}
-	return removeNetns(m.netnsPath(id))
+	var errs []error
+	for _, st := range m.nets {
+		errs = append(errs, m.releaseEndpointLocked(st, id))
+	}
+	return errors.Join(errs...)
+}
+
+// releasingOn says whether an address of st waits for its veth's deletion.
+func (m *Manager) releasingOn(st *state) bool {
+	m.relMu.Lock()
+	defer m.relMu.Unlock()
+	return len(st.releasing) > 0
+}
+
+// releaseEndpointLocked forgets a detached container's endpoint on st and
+// deletes its veth in the background, holding its address until then.
+func (m *Manager) releaseEndpointLocked(st *state, id string) error {
+	ep := st.Endpoints[id]
+	if ep == nil {
+		return nil
+	}
+	delete(st.Endpoints, id)
+	if err := st.commit(); err != nil {
+		st.Endpoints[id] = ep
+		return err
+	}
+	addr := ep.Address.Addr()
+	m.relMu.Lock()
+	if st.releasing == nil {
+		st.releasing = map[netip.Addr]bool{}
+	}
+	st.releasing[addr] = true
+	m.relMu.Unlock()
+	m.teardowns.Add(1)
+	go func() {
+		defer m.teardowns.Done()
+		if err := deleteLink(ep.HostVeth); err != nil {
+			m.log.Warn("deleting a container's veth", "container", id, "veth", ep.HostVeth, "err", err)
+		}
+		m.relMu.Lock()
+		delete(st.releasing, addr)
+		m.relMu.Unlock()
+	}()
+	m.log.Debug("network endpoint detached", "container", id, "network", m.nameOf(st), "address", ep.Address)
+	return nil
 }
 
 // Reconcile detaches every container not in known, the containers whose
@@ -453,6 +508,11 @@ func (m *Manager) inUseLocked(st *state) func(netip.Addr) bool {
 	for _, ep := range st.Endpoints {
 		used[ep.Address.Addr()] = true
 	}
+	m.relMu.Lock()
+	for a := range st.releasing {
+		used[a] = true
+	}
+	m.relMu.Unlock()
 	return func(a netip.Addr) bool { return used[a] }
 }
 

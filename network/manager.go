@@ -78,6 +78,13 @@ type Manager struct {
 	st        *state            // the default network
 	nets      map[string]*state // every network by ID, the default one included
 	resolvers map[string]*resolver
+
+	// teardowns are veth deletions of detached containers still running
+	// in the background (see releaseEndpointLocked); relMu guards the
+	// addresses they hold (state.releasing), without mu, so that a holder
+	// of mu can wait for them.
+	teardowns sync.WaitGroup
+	relMu     sync.Mutex
 }
 
 // New sets up the default bridge network: the saved state (or a new subnet),
@@ -236,6 +243,7 @@ func (m *Manager) Created() time.Time {
 // the namespace directory's own bind mount, so the exec root can go; the
 // bridge and its rules stay, like docker0.
 func (m *Manager) Close() error {
+	m.teardowns.Wait()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for id, r := range m.resolvers {
@@ -262,7 +270,7 @@ func deleteLink(name string) error {
 	if err != nil {
 		return err
 	}
-	if err := netlink.LinkDel(l); err != nil {
+	if err := netlink.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}
 	return nil

@@ -258,6 +258,7 @@ func TestAttachDetach(t *testing.T) {
 	if _, err := os.Lstat(a.NetNSPath); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("netns file after Detach: %v", err)
 	}
+	m.teardowns.Wait() // the veth goes in the background
 	if linkExists(vethA) {
 		t.Fatalf("veth %s after Detach", vethA)
 	}
@@ -544,6 +545,7 @@ func TestReconcile(t *testing.T) {
 	if err := m.Reconcile([]string{"ca"}); err != nil {
 		t.Fatal(err)
 	}
+	m.teardowns.Wait()
 	entries, _ := os.ReadDir(cfg.RunDir)
 	if len(entries) != 1 || entries[0].Name() != "ca" {
 		t.Fatalf("netns dir after Reconcile: %v", entries)

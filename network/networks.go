@@ -278,6 +278,7 @@ func (m *Manager) settleSubnetLocked(st *state) error {
 // RemoveNetwork deletes a user-defined network that has no endpoints: its
 // bridge, rules and file.
 func (m *Manager) RemoveNetwork(ref string) error {
+	m.teardowns.Wait() // the veths of containers that just left go first
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st, err := m.lookupLocked(ref)

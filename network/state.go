@@ -40,7 +40,8 @@ type state struct {
 	Last      netip.Addr
 	Endpoints map[string]*endpointState // by container ID
 
-	path string // the file this state lives in
+	path      string              // the file this state lives in
+	releasing map[netip.Addr]bool // addresses of veths being deleted: not free yet (Manager.relMu)
 }
 
 // endpointState is one container's attachment.

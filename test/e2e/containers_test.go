@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -526,7 +525,7 @@ func TestDefaultBridge(t *testing.T) {
 		t.Errorf("--network none interfaces: %q", out)
 	}
 	must(t, d.docker("rm", "-f", "srv"))
-	if out, _ := exec.Command("ip", "-o", "link", "show", "master", bridgeOf(d)).Output(); strings.TrimSpace(string(out)) != "" {
+	if out := settledBridgePorts(t, d, 0); out != "" {
 		t.Errorf("veths left on the bridge: %s", out)
 	}
 }

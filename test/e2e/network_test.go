@@ -335,7 +335,7 @@ func checkNetworkClean(t *testing.T, d *daemon, ids ...string) {
 	if nets := must(t, d.docker("network", "ls", "-q", "--filter", "type=custom")); strings.TrimSpace(nets) != "" {
 		t.Errorf("networks left: %s", nets)
 	}
-	if out, _ := exec.Command("ip", "-o", "link", "show", "master", bridgeOf(d)).Output(); strings.TrimSpace(string(out)) != "" {
+	if out := settledBridgePorts(t, d, 0); out != "" {
 		t.Errorf("veths left on the default bridge: %s", out)
 	}
 	rules, _ := exec.Command("nft", "list", "table", "ip", "berth_"+bridgeOf(d)).CombinedOutput()

@@ -356,6 +356,19 @@ func bridgePorts(t *testing.T, d *daemon) string {
 	return strings.TrimSpace(string(out))
 }
 
+// settledBridgePorts is bridgePorts once it lists want links, or after 5 s:
+// berthd deletes the veths of containers that left in the background.
+func settledBridgePorts(t *testing.T, d *daemon, want int) string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ports := bridgePorts(t, d)
+		if len(lines(ports)) == want || time.Now().After(deadline) {
+			return ports
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestPublishConflicts(t *testing.T) {
 	d := startDaemon(t)
 	t.Cleanup(func() { d.docker("rm", "-f", "first", "second", "blocked") })
@@ -378,7 +391,7 @@ func TestPublishConflicts(t *testing.T) {
 		if st := inspectField(t, d, c, "blocked", "{{.State.Status}} {{.State.Running}}"); st != "created false" {
 			t.Errorf("%s: state after a failed start: %q", c, st)
 		}
-		if ports := bridgePorts(t, d); ports != "" {
+		if ports := settledBridgePorts(t, d, 0); ports != "" {
 			t.Errorf("%s: veth left after a failed start: %s", c, ports)
 		}
 		if rules := nftRules(t, d); strings.Contains(rules, "dnat to") {
@@ -400,7 +413,7 @@ func TestPublishConflicts(t *testing.T) {
 		t.Errorf("second started on a taken port: %s", r)
 	}
 	fetchEventually(t, fmt.Sprintf("http://127.0.0.1:%d/", hp), "hello first")
-	if n := len(lines(bridgePorts(t, d))); n != 1 {
+	if n := len(lines(settledBridgePorts(t, d, 1))); n != 1 {
 		t.Errorf("%d veths on the bridge, want the first container's only", n)
 	}
 
