@@ -6,6 +6,7 @@ import "github.com/spf13/cobra"
 func newImageCommand(c *CLI) *cobra.Command {
 	cmd := newGroupCommand(c, "image", "Manage images")
 	cmd.AddCommand(
+		newBuildCommand(c, "build [OPTIONS] PATH | URL | -"),
 		newImageHistoryCommand(c, "history [OPTIONS] IMAGE"),
 		newImageImportCommand(c, "import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]"),
 		newImageInspectCommand(c),

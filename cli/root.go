@@ -54,6 +54,7 @@ func NewRootCommand(c *CLI) *cobra.Command {
 		newNetworkCommand(c),
 		// top-level shortcuts, as docker's
 		newImagesCommand(c),
+		newBuildCommand(c, "build [OPTIONS] PATH | URL | -"),
 		newVersionCommand(c),
 		newInfoCommand(c),
 		newEventsCommand(c),

@@ -24,6 +24,7 @@ type Backends struct {
 	Distribution DistributionBackend
 	Volumes      VolumeBackend
 	Networks     NetworkBackend
+	Build        BuildBackend
 }
 
 // Server is the API's http.Handler.
@@ -38,7 +39,7 @@ type Server struct {
 // New returns the API handler over the given backends.
 func New(b Backends, engineVersion string, log *slog.Logger) *Server {
 	s := &Server{backend: b, log: log, serverHeader: fmt.Sprintf("Berth/%s (%s)", engineVersion, runtime.GOOS)}
-	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes(), s.containerRoutes(), s.execRoutes(), s.distributionRoutes(), s.volumeRoutes(), s.networkRoutes()} {
+	for _, table := range [][]route{s.systemRoutes(), s.imageRoutes(), s.containerRoutes(), s.execRoutes(), s.distributionRoutes(), s.volumeRoutes(), s.networkRoutes(), s.buildRoutes()} {
 		for _, r := range table {
 			s.routes = append(s.routes, compile(r))
 		}

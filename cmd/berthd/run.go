@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/berth/berth/builder"
 	"github.com/berth/berth/daemon"
 	"github.com/berth/berth/daemon/config"
 	"github.com/berth/berth/events"
@@ -105,8 +106,12 @@ func run(cfg *config.Config) error {
 		MaxDownloadAttempts: cfg.MaxDownloadAttempts},
 		log.With("component", "distribution"))
 	d := daemon.New(cfg, id, images, ctrs, layers, bus, log)
+	bld, err := builder.New(filepath.Join(cfg.DataRoot, "builder"), images, dist, layers, ctrs, log.With("component", "builder"))
+	if err != nil {
+		return err
+	}
 	api := server.New(server.Backends{System: d, Images: images, Containers: ctrs, Exec: ctrs, Distribution: dist, Volumes: vols,
-		Networks: daemon.NewNetworks(ctrs, nets)},
+		Networks: daemon.NewNetworks(ctrs, nets), Build: bld},
 		daemon.Version, log.With("component", "api"))
 
 	served = true
