@@ -81,7 +81,7 @@ func seccompProfile(s *specs.Spec, so securityOpts, privileged bool) (*specs.Lin
 	}
 	p, err := seccomp.LoadProfile(so.seccomp, s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errdefs.ErrInvalidArgument, err)
+		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
 	}
 	return p, nil
 }
