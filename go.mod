@@ -28,6 +28,8 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
+require github.com/ulikunitz/xz v0.5.17 // indirect
+
 require (
 	cyphar.com/go-pathrs v0.2.5 // indirect
 	github.com/Azure/go-ansiterm v0.0.0-20261006220739-8c912ac31dd4 // indirect

@@ -112,6 +112,9 @@ func (b *Builder) Build(ctx context.Context, body io.Reader, opts Options) (stri
 	ctx, cancel := b.register(ctx, opts.BuildID)
 	defer cancel()
 	r := &run{b: b, opts: opts, df: df, context: root, out: &output{p: opts.Out, quiet: opts.Quiet}}
+	if !opts.NoCache {
+		r.sources = b.cacheSources(ctx, opts.CacheFrom)
+	}
 	id, err := r.build(ctx)
 	if err != nil {
 		return "", err
@@ -215,19 +218,20 @@ func (b *Builder) Cancel(id string) error {
 	return nil
 }
 
-// PruneCache forgets every cache record, as POST /build/prune. The
-// images the records named stay: they are images like others, which
-// image prune removes when untagged.
+// PruneCache forgets every step key, as POST /build/prune. It answers as
+// dockerd does after classic builds (nothing deleted, 0 bytes reclaimed),
+// consistent with system df, which lists no build cache records: the
+// cache is images, which stay and are counted and pruned as images; the
+// keys are a few bytes each.
 func (b *Builder) PruneCache(ctx context.Context) (buildtypes.CachePruneReport, error) {
 	des, err := os.ReadDir(b.cache.dir)
 	if err != nil {
 		return buildtypes.CachePruneReport{}, err
 	}
-	rep := buildtypes.CachePruneReport{CachesDeleted: []string{}}
 	for _, de := range des {
-		if err := os.Remove(filepath.Join(b.cache.dir, de.Name())); err == nil {
-			rep.CachesDeleted = append(rep.CachesDeleted, de.Name())
+		if err := os.Remove(filepath.Join(b.cache.dir, de.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return buildtypes.CachePruneReport{}, err
 		}
 	}
-	return rep, nil
+	return buildtypes.CachePruneReport{}, nil
 }

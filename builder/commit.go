@@ -44,8 +44,8 @@ func (r *run) metadataStep(ctx context.Context, s *stage, comment string) error 
 }
 
 // cachedStep makes the step's image: the one an earlier build made for
-// the same parent, command, config and extra (source digests), else by
-// running work. Then the stage goes on from it.
+// the same parent, command, config and extra (source digests), else one
+// of a --cache-from image's steps, else by running work. Then the stage goes on from it.
 func (r *run) cachedStep(ctx context.Context, s *stage, createdBy, extra string, work func() (string, error)) error {
 	key := cacheKey(s, createdBy, extra)
 	if !r.opts.NoCache {
@@ -53,15 +53,24 @@ func (r *run) cachedStep(ctx context.Context, s *stage, createdBy, extra string,
 			r.out.printf(" ---> Using cache\n")
 			return r.adopt(ctx, s, id)
 		}
+		if id, ok := r.fromCacheSources(ctx, s, createdBy); ok {
+			r.out.printf(" ---> Using cache\n")
+			r.record(key, id)
+			return r.adopt(ctx, s, id)
+		}
 	}
 	id, err := work()
 	if err != nil {
 		return err
 	}
+	r.record(key, id)
+	return r.adopt(ctx, s, id)
+}
+
+func (r *run) record(key, id string) {
 	if err := r.b.cache.put(key, id); err != nil {
 		r.b.log.Warn("recording build cache", "err", err)
 	}
-	return r.adopt(ctx, s, id)
 }
 
 // adopt moves the stage on to image id.

@@ -13,8 +13,9 @@ type Options struct {
 	Labels     map[string]string  // labels added to the result
 	Target     string             // stage to build, else the last
 	NoCache    bool
-	Pull       bool // pull base images even when present
-	Remove     bool // rm: remove intermediate containers (default true)
+	CacheFrom  []string // cachefrom: images whose steps the cache may reuse
+	Pull       bool     // pull base images even when present
+	Remove     bool     // rm: remove intermediate containers (default true)
 	ForceRm    bool
 	Quiet      bool // q: only the image ID on the stream
 	Platform   string

@@ -33,6 +33,7 @@ type run struct {
 	lex     *shell.Lex
 
 	metaArgs    []instructions.KeyValuePairOptional // ARGs before FROM, resolved
+	sources     []cacheSource                       // --cache-from images
 	shared      *shared
 	step, total int
 }

@@ -31,6 +31,7 @@ type BuildOptions struct {
 	Network    string
 	Platform   string
 	AddHosts   []string
+	CacheFrom  []string
 }
 
 func newBuildCommand(c *CLI, use string) *cobra.Command {
@@ -59,6 +60,7 @@ func newBuildCommand(c *CLI, use string) *cobra.Command {
 	flags.StringVar(&opts.Network, "network", "default", "Set the networking mode for the RUN instructions during build")
 	flags.StringVar(&opts.Platform, "platform", "", "Set platform if server is multi-platform capable")
 	flags.StringArrayVar(&opts.AddHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip)")
+	flags.StringSliceVar(&opts.CacheFrom, "cache-from", nil, "Images to consider as cache sources")
 	return cmd
 }
 
@@ -74,7 +76,7 @@ func runBuild(ctx context.Context, c *CLI, opts BuildOptions) error {
 	}
 	bopts := client.ImageBuildOptions{Tags: opts.Tags, SuppressOutput: opts.Quiet, NoCache: opts.NoCache,
 		Remove: opts.Rm, ForceRemove: opts.ForceRm, PullParent: opts.Pull, NetworkMode: opts.Network,
-		Dockerfile: dockerfile, Target: opts.Target, ExtraHosts: opts.AddHosts,
+		Dockerfile: dockerfile, Target: opts.Target, ExtraHosts: opts.AddHosts, CacheFrom: opts.CacheFrom,
 		BuildArgs: buildArgs(opts.BuildArgs, os.LookupEnv), Labels: labelMap(opts.Labels), Version: "1"}
 	if opts.Platform != "" {
 		p, err := parsePlatform(opts.Platform)

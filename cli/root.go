@@ -49,6 +49,7 @@ func NewRootCommand(c *CLI) *cobra.Command {
 		// management commands
 		newContainerCommand(c),
 		newImageCommand(c),
+		newBuilderCommand(c),
 		newSystemCommand(c),
 		newVolumeCommand(c),
 		newNetworkCommand(c),

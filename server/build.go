@@ -75,9 +75,6 @@ func buildOptions(r *http.Request) (builder.Options, error) {
 	if f.Get("remote") != "" {
 		return builder.Options{}, errdefs.ErrNotImplemented.WithMessage("remote build contexts are not supported by Berth yet")
 	}
-	if v := f.Get("cachefrom"); v != "" && v != "[]" && v != "null" {
-		return builder.Options{}, errdefs.ErrNotImplemented.WithMessage("--cache-from is not supported by Berth yet")
-	}
 	if boolValue(r, "squash") {
 		return builder.Options{}, errdefs.ErrNotImplemented.WithMessage("--squash is not supported by Berth yet")
 	}
@@ -89,6 +86,9 @@ func buildOptions(r *http.Request) (builder.Options, error) {
 		return opts, err
 	}
 	if err := jsonParam(f.Get("labels"), &opts.Labels); err != nil {
+		return opts, err
+	}
+	if err := jsonParam(f.Get("cachefrom"), &opts.CacheFrom); err != nil {
 		return opts, err
 	}
 	for _, h := range f["extrahosts"] {
@@ -147,7 +147,7 @@ func registryConfig(header string) map[string]registrytypes.AuthConfig {
 
 func (s *Server) pruneBuildCache(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
 	if s.backend.Build == nil {
-		return writeJSON(w, http.StatusOK, buildtypes.CachePruneReport{CachesDeleted: []string{}})
+		return writeJSON(w, http.StatusOK, buildtypes.CachePruneReport{})
 	}
 	rep, err := s.backend.Build.PruneCache(ctx)
 	if err != nil {

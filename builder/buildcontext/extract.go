@@ -20,16 +20,21 @@ import (
 	"strings"
 
 	"github.com/containerd/errdefs"
+	"github.com/ulikunitz/xz"
 )
 
 // maxDockerfileBody bounds a body that is a bare Dockerfile, not a tar.
 const maxDockerfileBody = 16 << 20
 
-// Decompress returns r decompressed when it starts with a gzip or bzip2
-// magic, else r itself (buffered).
+// xzMagic starts an xz stream.
+var xzMagic = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
+
+// Decompress returns r decompressed when it starts with a gzip, bzip2 or
+// xz magic (the compressions Docker's archive package detects), else r
+// itself (buffered).
 func Decompress(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	head, err := br.Peek(3)
+	head, err := br.Peek(len(xzMagic))
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
@@ -38,6 +43,8 @@ func Decompress(r io.Reader) (io.Reader, error) {
 		return gzip.NewReader(br)
 	case bytes.HasPrefix(head, []byte("BZh")):
 		return bzip2.NewReader(br), nil
+	case bytes.HasPrefix(head, xzMagic):
+		return xz.NewReader(br)
 	}
 	return br, nil
 }
@@ -208,7 +215,7 @@ func createEntry(root *os.Root, prefix, rel string, mode fs.FileMode, hdr *tar.H
 	return nil // devices, fifos: not part of a build context
 }
 
-// OpenArchive opens p in root as a tar archive (plain, gzip or bzip2) for
+// OpenArchive opens p in root as a tar archive (plain, gzip, bzip2 or xz) for
 // ADD's auto-extraction; ok is false when p is not one.
 func OpenArchive(root *os.Root, p string) (r io.Reader, closer io.Closer, ok bool) {
 	f, err := root.Open(p)

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ulikunitz/xz"
 )
 
 type entry struct {
@@ -53,13 +55,20 @@ func sandbox(t testing.TB) (parent, dir string) {
 	return parent, dir
 }
 
-func TestExtractPlainGzipAndDockerfile(t *testing.T) {
+func TestExtractCompressedAndDockerfile(t *testing.T) {
 	body := makeTar(t, []entry{{name: "Dockerfile", typ: tar.TypeReg, body: "FROM x\n"}, {name: "a/b.txt", typ: tar.TypeReg, body: "b"}})
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write(body)
 	zw.Close()
-	for name, in := range map[string][]byte{"plain": body, "gzip": gz.Bytes()} {
+	var xzBody bytes.Buffer
+	xw, err := xz.NewWriter(&xzBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xw.Write(body)
+	xw.Close()
+	for name, in := range map[string][]byte{"plain": body, "gzip": gz.Bytes(), "xz": xzBody.Bytes()} {
 		dir := t.TempDir()
 		if err := Extract(bytes.NewReader(in), dir, "Dockerfile"); err != nil {
 			t.Fatalf("%s: %v", name, err)

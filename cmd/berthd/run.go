@@ -32,6 +32,11 @@ func version() string { return daemon.Version }
 
 // run wires the services together and serves until SIGTERM or SIGINT.
 func run(cfg *config.Config) error {
+	// Catch SIGTERM/SIGINT from the start: one that arrives while the
+	// daemon sets up (clients may already connect, see below) must shut it
+	// down cleanly afterwards, not kill it with its socket and mounts left.
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
 	log := newLogger(cfg.LogLevel)
 	for _, dir := range []string{cfg.DataRoot, cfg.ExecRoot} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
@@ -125,8 +130,6 @@ func run(cfg *config.Config) error {
 	}
 	log.Info("berthd started", "version", daemon.Version, "data-root", cfg.DataRoot, "pid", os.Getpid())
 
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
 	select {
 	case sig := <-sigc:
 		log.Info("shutting down", "signal", sig.String())

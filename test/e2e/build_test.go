@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -344,20 +346,27 @@ func TestBuildBadInput(t *testing.T) {
 	busybox(t, d)
 	cases := []struct{ df, want string }{
 		{"FROM bb:1\nCOPY missing.txt /x\n", "file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist"},
+		{"FROM bb:1\nCOPY ../a /x\n", "forbidden path outside the build context: ../a"},
+		{"FROM bb:1\nADD ../../etc/passwd /x\n", "forbidden path outside the build context: ../../etc/passwd"},
 		{"FROM bb:1\nCOPY --from=nostage /x /y\n", "invalid from flag value nostage"},
 		{"FROM bb:1\nADD http://127.0.0.1:1/file.txt /x\n", "failed to GET http://127.0.0.1:1/file.txt"},
 		{"FROM bb:1\nCOPY a b /notadir\n", "When using COPY with more than one source file, the destination must be a directory and end with a /"},
 		{"FROM bb:1\nRUN --mount=type=cache,target=/x true\n", "is not supported by Berth yet"},
 	}
-	for _, tc := range cases {
-		dir := writeContext(t, map[string]string{"Dockerfile": tc.df, "a": "a", "b": "b"})
-		r := d.docker("build", dir)
-		if r.Code == 0 || !strings.Contains(r.Stderr, tc.want) {
-			t.Errorf("%q: %s", tc.df, r)
+	for _, c := range clients {
+		for _, tc := range cases {
+			dir := writeContext(t, map[string]string{"Dockerfile": tc.df, "a": "a", "b": "b"})
+			r := d.cli(c, "build", "-t", "bad-input", dir)
+			if r.Code == 0 || !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("%s %q: %s", c, tc.df, r)
+			}
 		}
-	}
-	if ps := must(t, d.docker("ps", "-aq")); strings.TrimSpace(ps) != "" {
-		t.Errorf("bad builds left containers: %q", ps)
+		if ps := must(t, d.cli(c, "ps", "-aq")); strings.TrimSpace(ps) != "" {
+			t.Errorf("bad builds left containers: %q", ps)
+		}
+		if r := d.cli(c, "image", "inspect", "bad-input"); r.Code == 0 {
+			t.Errorf("a failed build tagged its image")
+		}
 	}
 }
 
@@ -605,5 +614,115 @@ func TestBuildPrune(t *testing.T) {
 	}
 	if r := d.docker("system", "prune", "-f"); r.Code != 0 {
 		t.Errorf("system prune: %s", r)
+	}
+}
+
+// --cache-from: an image saved, removed and loaded again (so without the
+// intermediate images the local cache names) stands for the steps it was
+// built with; without --cache-from nothing is cached.
+func TestBuildCacheFrom(t *testing.T) {
+	d := startDaemon(t)
+	busybox(t, d)
+	for _, c := range clients {
+		t.Run(c, func(t *testing.T) {
+			dir := writeContext(t, map[string]string{"a": "a\n",
+				"Dockerfile": "FROM bb:1\nENV WHO=" + c + "\nRUN echo ran > /x\nCOPY a /a\nCMD [\"cat\", \"/x\", \"/a\"]\n"})
+			src := "cf-src-" + c + ":1"
+			must(t, d.cli(c, "build", "-t", src, dir))
+			id := strings.TrimSpace(must(t, d.cli(c, "image", "inspect", "--format", "{{.ID}}", src)))
+			archive := filepath.Join(t.TempDir(), "src.tar")
+			must(t, d.cli(c, "save", "-o", archive, src))
+			must(t, d.cli(c, "rmi", src))
+			must(t, d.cli(c, "load", "-i", archive))
+
+			r := d.cli(c, "build", "-t", "cf-plain-"+c, dir)
+			if r.Code != 0 || strings.Contains(r.Stdout, "Using cache") || !strings.Contains(r.Stdout, "Running in") {
+				t.Errorf("build without --cache-from: %s", r)
+			}
+			must(t, d.cli(c, "rmi", "cf-plain-"+c))
+
+			r = d.cli(c, "build", "--cache-from", src, "-t", "cf-cached-"+c, dir)
+			if r.Code != 0 || strings.Count(r.Stdout, " ---> Using cache") != 4 || strings.Contains(r.Stdout, "Running in") {
+				t.Errorf("build with --cache-from: %s", r)
+			}
+			if got := strings.TrimSpace(must(t, d.cli(c, "image", "inspect", "--format", "{{.ID}}", "cf-cached-"+c))); got != id {
+				t.Errorf("--cache-from build made %s, want the loaded image %s", got, id)
+			}
+			if out := must(t, d.cli(c, "run", "--rm", "cf-cached-"+c)); out != "ran\na\n" {
+				t.Errorf("run: %q", out)
+			}
+			// A changed step and the ones after it run; the steps before come from the source.
+			if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a2\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			must(t, d.cli(c, "builder", "prune", "-f"))
+			r = d.cli(c, "build", "--cache-from", src, "-t", "cf-changed-"+c, dir)
+			if r.Code != 0 || strings.Count(r.Stdout, " ---> Using cache") != 2 {
+				t.Errorf("build with --cache-from after a change: %s", r)
+			}
+			if out := must(t, d.cli(c, "run", "--rm", "cf-changed-"+c)); out != "ran\na2\n" {
+				t.Errorf("run changed: %q", out)
+			}
+			// --no-cache wins; a --cache-from name that is not an image is skipped.
+			r = d.cli(c, "build", "--no-cache", "--cache-from", src, "--cache-from", "no-such-image:1", dir)
+			if r.Code != 0 || strings.Contains(r.Stdout, "Using cache") {
+				t.Errorf("build --no-cache --cache-from: %s", r)
+			}
+		})
+	}
+}
+
+// ADD extracts local tars compressed with gzip, bzip2 and xz, as Docker.
+func TestBuildAddCompressedTars(t *testing.T) {
+	d := startDaemon(t)
+	busybox(t, d)
+	dir := writeContext(t, map[string]string{"src/inside.txt": "inside\n"})
+	for _, z := range []struct{ flag, ext string }{{"-z", "gz"}, {"-j", "bz2"}, {"-J", "xz"}} {
+		out, err := exec.Command("tar", "-C", filepath.Join(dir, "src"), z.flag, "-cf", filepath.Join(dir, "a.tar."+z.ext), "inside.txt").CombinedOutput()
+		if err != nil {
+			t.Fatalf("tar %s: %v %s", z.flag, err, out)
+		}
+	}
+	df := "FROM bb:1\nADD a.tar.gz /gz/\nADD a.tar.bz2 /bz2/\nADD a.tar.xz /xz/\nCOPY a.tar.xz /copied/\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range clients {
+		t.Run(c, func(t *testing.T) {
+			must(t, d.cli(c, "build", "-t", "add-tars-"+c, dir))
+			out := must(t, d.cli(c, "run", "--rm", "add-tars-"+c, "sh", "-c", "cat /gz/inside.txt /bz2/inside.txt /xz/inside.txt; ls /copied"))
+			if out != "inside\ninside\ninside\na.tar.xz\n" {
+				t.Errorf("extracted: %q", out)
+			}
+		})
+	}
+}
+
+// The classic builder's cache is images: system df reports no build cache
+// records, as dockerd 20.10 after DOCKER_BUILDKIT=0 builds.
+func TestBuildSystemDf(t *testing.T) {
+	d := startDaemon(t)
+	busybox(t, d)
+	dir := writeContext(t, map[string]string{"Dockerfile": "FROM bb:1\nRUN echo x > /x\n"})
+	must(t, d.docker("build", dir))
+	code, body := d.api(t, http.MethodGet, "/system/df")
+	var du struct{ BuildCache []json.RawMessage }
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &du) != nil || len(du.BuildCache) != 0 {
+		t.Errorf("system df: %d %s", code, body)
+	}
+	for _, c := range clients {
+		out := must(t, d.cli(c, "system", "df"))
+		if !regexp.MustCompile(`Build Cache\s+0\s+0\s+0B\s+0B`).MatchString(out) {
+			t.Errorf("%s system df: %s", c, out)
+		}
+	}
+	code, body = d.api(t, http.MethodPost, "/build/prune")
+	if code != http.StatusOK || strings.TrimSpace(body) != `{"CachesDeleted":null,"SpaceReclaimed":0}` {
+		t.Errorf("build prune: %d %s", code, body)
+	}
+	for _, c := range clients {
+		if r := d.cli(c, "builder", "prune", "-f"); r.Code != 0 || !strings.Contains(r.Stdout, "Total reclaimed space: 0B") {
+			t.Errorf("%s builder prune: %s", c, r)
+		}
 	}
 }
