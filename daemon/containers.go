@@ -139,6 +139,9 @@ func (cs *Containers) Create(ctx context.Context, name string, req containertype
 	if err != nil {
 		return containertypes.CreateResponse{}, err
 	}
+	if hc.Links, err = cs.registerLinks(hc); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
 	if err := validateRestartPolicy(hc); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
@@ -232,8 +235,6 @@ func checkSupported(hc *containertypes.HostConfig, nc *networktypes.NetworkingCo
 		return errdefs.ErrNotImplemented.WithMessage(what + " is not supported by Berth yet")
 	}
 	switch {
-	case len(hc.Links) > 0:
-		return notYet("--link")
 	case len(hc.DeviceRequests) > 0:
 		return notYet("--gpus (device requests)")
 	}

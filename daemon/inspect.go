@@ -65,6 +65,7 @@ func (cs *Containers) List(ctx context.Context, opts ListOptions) ([]containerty
 	all := opts.All || opts.Limit > 0 || f.Has("status") || f.Has("exited")
 	out := []containertypes.Summary{}
 	now := time.Now()
+	linkNames := cs.linkNames()
 	for _, c := range cs.store.List() {
 		if opts.Limit > 0 && len(out) >= opts.Limit {
 			break
@@ -74,6 +75,7 @@ func (cs *Containers) List(ctx context.Context, opts ListOptions) ([]containerty
 			(before == nil || c.Created.Before(before.Created)) && (since == nil || c.Created.After(since.Created))
 		if ok {
 			s := summaryOf(c, now)
+			s.Names = withLinkNames(s.Names, linkNames[c.ID])
 			if s.Ports = cs.portSummaries(c); portsMatch(s.Ports) {
 				out = append(out, s)
 			}
@@ -226,7 +228,7 @@ func (cs *Containers) inspect(c *container.Container) containertypes.InspectResp
 		RestartCount:   c.RestartCount,
 		Driver:         "overlay2",
 		Platform:       "linux",
-		HostConfig:     c.HostConfig,
+		HostConfig:     cs.hostConfigOf(c),
 		GraphDriver: &storage.DriverData{Name: "overlay2", Data: map[string]string{
 			"UpperDir": filepath.Join(rw, "diff"), "WorkDir": filepath.Join(rw, "work"), "MergedDir": filepath.Join(rw, "merged"),
 		}},

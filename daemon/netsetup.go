@@ -88,6 +88,7 @@ func (cs *Containers) endpointOptions(c *container.Container, es *networktypes.E
 	opts := network.EndpointOptions{Name: strings.TrimPrefix(c.Name, "/"), DNSServers: c.HostConfig.DNS}
 	if es != nil {
 		opts.Aliases = es.Aliases
+		opts.Links, _ = endpointLinks(es) // checked at create and connect
 		if es.IPAMConfig != nil {
 			opts.IPv4 = es.IPAMConfig.IPv4Address
 		}
@@ -154,7 +155,7 @@ func (cs *Containers) sharedNetns(ref string) (string, error) {
 
 // writeEtcFiles writes hostname, hosts and resolv.conf for the container.
 // A container on a user-defined network asks the embedded resolver.
-func (cs *Containers) writeEtcFiles(c *container.Container, ep *container.Endpoint) (map[string]string, error) {
+func (cs *Containers) writeEtcFiles(c *container.Container, ep *container.Endpoint, links []link) (map[string]string, error) {
 	hostname := c.Config.Hostname
 	ip := ""
 	if ep != nil {
@@ -164,6 +165,7 @@ func (cs *Containers) writeEtcFiles(c *container.Container, ep *container.Endpoi
 	if err != nil {
 		return nil, err
 	}
+	extra = append(extra, linkHosts(links)...)
 	embedded := false
 	c.Lock()
 	for name := range c.Endpoints {
@@ -307,10 +309,11 @@ func (cs *Containers) checkNetworkSettings(hc *containertypes.HostConfig, nc *ne
 // user-defined networks offer, with Docker's words.
 func checkEndpointSettings(name string, es *networktypes.EndpointSettings) error {
 	switch {
-	case len(es.Links) > 0:
-		return errdefs.ErrNotImplemented.WithMessage("--link is not supported by Berth yet")
 	case es.IPAMConfig != nil && (es.IPAMConfig.IPv6Address.IsValid() || len(es.IPAMConfig.LinkLocalIPs) > 0):
 		return errdefs.ErrNotImplemented.WithMessage("IPv6 and link-local container addresses are not supported by Berth yet")
+	}
+	if _, err := endpointLinks(es); err != nil {
+		return err
 	}
 	if name != networktypes.NetworkBridge {
 		return nil

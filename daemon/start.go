@@ -86,6 +86,8 @@ func (cs *Containers) start(ctx context.Context, c *container.Container) (err er
 	defer func() {
 		if err != nil {
 			undo.run()
+		} else {
+			cs.refreshLinkers(c.ID) // after c's lock is released below
 		}
 	}()
 	t0 := time.Now()
@@ -146,7 +148,11 @@ func (cs *Containers) prepareBundle(c *container.Container, ep *container.Endpoi
 			return "", fmt.Errorf("creating working directory %s: %w", wd, err)
 		}
 	}
-	etc, err := cs.writeEtcFiles(c, ep)
+	links, err := cs.startLinks(c)
+	if err != nil {
+		return "", err
+	}
+	etc, err := cs.writeEtcFiles(c, ep, links)
 	if err != nil {
 		return "", err
 	}
@@ -176,7 +182,7 @@ func (cs *Containers) prepareBundle(c *container.Container, ep *container.Endpoi
 	s, err := spec.Generate(spec.Options{
 		ID: c.ID, Rootfs: rootfs, Config: c.Config, HostConfig: c.HostConfig, Hostname: c.Config.Hostname,
 		EtcFiles: etc, CgroupsPath: containerCgroupPath(c), InitPath: cs.initFor(c), NetNSPath: nsPath,
-		PidNSPath: shared.pidNS, IpcNSPath: shared.ipcNS, ShmPath: shared.shm,
+		PidNSPath: shared.pidNS, IpcNSPath: shared.ipcNS, ShmPath: shared.shm, LinkEnv: linkEnv(links),
 	})
 	if err != nil {
 		return "", err

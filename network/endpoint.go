@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -26,6 +27,9 @@ type EndpointOptions struct {
 	// DNSServers are the container's own --dns servers: the embedded
 	// resolver forwards to them instead of the host's.
 	DNSServers []netip.Addr
+	// Links are --link on a user-defined network: alias -> container
+	// name, which the resolver answers for this container only.
+	Links map[string]string
 	// Fresh says the container is starting: when it has no endpoint yet,
 	// a namespace left by an earlier run is replaced by a new one. Without
 	// Fresh (connect to a running container) the namespace must exist.
@@ -124,6 +128,7 @@ func (m *Manager) connectLocked(st *state, id string, opts EndpointOptions) (*en
 		IfName:     nextIfName(others),
 		Name:       opts.Name,
 		Aliases:    slices.Clone(opts.Aliases),
+		Links:      maps.Clone(opts.Links),
 		DNSServers: slices.Clone(opts.DNSServers),
 		Route:      !st.Internal && !slices.ContainsFunc(others, func(o *endpointState) bool { return o.Route }),
 	}

@@ -194,6 +194,9 @@ func (m *Manager) lookupName(asker, name string) []netip.Addr {
 		if base, ok := strings.CutSuffix(name, "."+strings.ToLower(st.Name)); ok {
 			n = base
 		}
+		if target, ok := linkTarget(st.Endpoints[asker], n); ok {
+			n = target // the asker's own link alias, as Docker's
+		}
 		for cid, ep := range st.Endpoints {
 			if endpointNamed(cid, ep, n) {
 				addrs = append(addrs, ep.Address.Addr())
@@ -202,6 +205,16 @@ func (m *Manager) lookupName(asker, name string) []netip.Addr {
 	}
 	slices.SortFunc(addrs, netip.Addr.Compare)
 	return slices.Compact(addrs)
+}
+
+// linkTarget is the container a link alias of ep names.
+func linkTarget(ep *endpointState, alias string) (string, bool) {
+	for a, target := range ep.Links {
+		if strings.EqualFold(a, alias) {
+			return strings.ToLower(target), true
+		}
+	}
+	return "", false
 }
 
 func endpointNamed(id string, ep *endpointState, name string) bool {

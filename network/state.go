@@ -54,6 +54,9 @@ type endpointState struct {
 	IfName     string   `json:",omitempty"` // inside the container; "" is eth0
 	Name       string   `json:",omitempty"` // the container's name, for DNS
 	Aliases    []string `json:",omitempty"` // network-scoped aliases, for DNS
+	// Links are this container's link aliases (alias -> container name):
+	// names its own resolver answers, for it alone.
+	Links map[string]string `json:",omitempty"`
 	// DNSServers are the container's --dns servers, for its resolver.
 	DNSServers []netip.Addr `json:",omitempty"`
 	Route      bool         `json:",omitempty"` // carries the container's default route

@@ -25,6 +25,7 @@ type ContainerBackend interface {
 	Kill(ctx context.Context, ref, signal string) error
 	Wait(ctx context.Context, ref, condition string) (<-chan int, error)
 	Remove(ctx context.Context, ref string, force, volumes bool) error
+	RemoveLink(ref string) error
 	Rename(ctx context.Context, ref, newName string) error
 	Pause(ctx context.Context, ref string) error
 	Unpause(ctx context.Context, ref string) error
@@ -58,7 +59,7 @@ func (s *Server) containerRoutes() []route {
 		{http.MethodGet, "/containers/{id}/logs", s.containerLogs},
 		{http.MethodGet, "/containers/{id}/stats", s.containerStats},
 		{http.MethodPost, "/containers/{id}/update", s.updateContainer},
-		{http.MethodDelete, "/containers/{id}", s.removeContainer},
+		{http.MethodDelete, "/containers/{id:.*}", s.removeContainer}, // greedy: rm --link sends "linker/alias"
 		{http.MethodHead, "/containers/{id}/archive", s.headArchive},
 		{http.MethodGet, "/containers/{id}/archive", s.getArchive},
 		{http.MethodPut, "/containers/{id}/archive", s.putArchive},
@@ -196,6 +197,9 @@ func (s *Server) waitContainer(ctx context.Context, w http.ResponseWriter, r *ht
 func (s *Server) removeContainer(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
 	if _, err := parseForm(r); err != nil {
 		return err
+	}
+	if boolValue(r, "link") {
+		return noContent(w, s.backend.Containers.RemoveLink(vars["id"]))
 	}
 	return noContent(w, s.backend.Containers.Remove(ctx, vars["id"], boolValue(r, "force"), boolValue(r, "v")))
 }

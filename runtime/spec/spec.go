@@ -36,6 +36,7 @@ type Options struct {
 	PidNSPath   string                // PidMode "container:<id>": that container's PID namespace
 	IpcNSPath   string                // IpcMode "container:<id>": that container's IPC namespace
 	ShmPath     string                // a host tmpfs bound at /dev/shm (IpcMode "shareable", "container:<id>")
+	LinkEnv     []string              // the variables of legacy links (--link on the default bridge)
 }
 
 // ociVersion is the runtime-spec version the generated config claims. It is
@@ -169,7 +170,7 @@ func process(opts Options, caps []string, so securityOpts) (*specs.Process, erro
 		Terminal:        cfg.Tty,
 		User:            user,
 		Args:            argv,
-		Env:             containerEnv(cfg, hostname(opts), home),
+		Env:             containerEnv(cfg, hostname(opts), home, opts.LinkEnv),
 		Cwd:             filepath.Clean(cwd),
 		Capabilities:    capSet(caps),
 		Rlimits:         rlimits(hc.Ulimits),
@@ -187,13 +188,15 @@ func capSet(caps []string) *specs.LinuxCapabilities {
 }
 
 // containerEnv is Docker's process environment: PATH, HOSTNAME and (with a
-// TTY) TERM=xterm, overridden by Config.Env; then HOME, the user's home,
-// when Config.Env has none (runc would set the same).
-func containerEnv(cfg *container.Config, hostname, home string) []string {
+// TTY) TERM=xterm, then the links' variables, overridden by Config.Env;
+// then HOME, the user's home, when Config.Env has none (runc would set the
+// same).
+func containerEnv(cfg *container.Config, hostname, home string, linkEnv []string) []string {
 	env := []string{"PATH=" + defaultPath, "HOSTNAME=" + hostname}
 	if cfg.Tty {
 		env = append(env, "TERM=xterm")
 	}
+	env = replaceOrAppendEnv(env, linkEnv)
 	env = replaceOrAppendEnv(env, cfg.Env)
 	if !hasEnv(env, "HOME") {
 		env = append(env, "HOME="+home)

@@ -145,7 +145,7 @@ func TestCreateErrors(t *testing.T) {
 	if r.Code == 0 || !strings.Contains(r.Stderr, `The container name "/taken" is already in use`) {
 		t.Errorf("name conflict: %s", r)
 	}
-	r = d.docker("run", "--rm", "--link", "taken:alias", img, "true")
+	r = d.docker("run", "--rm", "--gpus", "all", img, "true")
 	if r.Code != 125 || !strings.Contains(r.Stderr, "not supported by Berth yet") {
 		t.Errorf("unsupported option: %s", r)
 	}
