@@ -108,7 +108,7 @@ func newContainer(t *testing.T, cfg config) *testContainer {
 		Runtime: "/usr/bin/runc", RuntimeRoot: filepath.Join(c.dir, "runc"), Bundle: c.dir,
 		Tty: cfg.tty, OpenStdin: cfg.openStdin, StdinOnce: cfg.stdinOnce,
 		Log:      shim.LogOptions{Driver: c.logDriver, Path: c.logPath(), MaxSize: cfg.maxSize, MaxFiles: cfg.maxFiles},
-		ExitFile: filepath.Join(c.dir, "exit.json"),
+		ExitFile: filepath.Join(c.dir, "exit.json"), CgroupPath: "/" + cgroupParent + "/" + c.id, // as berthd passes it
 	}
 	t.Cleanup(c.checkLeaks)
 	return c
