@@ -17,9 +17,10 @@ var legacyConfigDefaults = map[string]any{
 
 // ImageInspectAt returns the body of GET /images/{name}/json for API version
 // v: the current shape, plus the fields older versions always sent (Parent,
-// Comment, DockerVersion, Author, the full Config; before 1.44 also
-// Container, ContainerConfig and VirtualSize).
-func ImageInspectAt(resp image.InspectResponse, v string) (any, error) {
+// the local parent image of a commit or build step, "" if none; Comment,
+// DockerVersion, Author, the full Config; before 1.44 also Container,
+// ContainerConfig and VirtualSize).
+func ImageInspectAt(resp image.InspectResponse, parent, v string) (any, error) {
 	if !VersionLess(v, "1.50") {
 		return resp, nil
 	}
@@ -31,7 +32,8 @@ func ImageInspectAt(resp image.InspectResponse, v string) (any, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	for _, k := range []string{"Parent", "Comment", "DockerVersion", "Author"} {
+	m["Parent"] = parent
+	for _, k := range []string{"Comment", "DockerVersion", "Author"} {
 		if _, ok := m[k]; !ok {
 			m[k] = ""
 		}

@@ -13,7 +13,7 @@ func TestImageInspectAt(t *testing.T) {
 	resp := image.InspectResponse{ID: "sha256:x", Size: 42, Config: &dockerspec.DockerOCIImageConfig{
 		ImageConfig: ocispec.ImageConfig{Cmd: []string{"sh"}, WorkingDir: "/app"}}}
 	decode := func(v string) map[string]any {
-		body, err := ImageInspectAt(resp, v)
+		body, err := ImageInspectAt(resp, "", v)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/storage"
+	"github.com/opencontainers/go-digest"
 )
 
 // Inspect returns what `docker image inspect` shows of name.
@@ -121,4 +122,10 @@ func (s *Service) History(ctx context.Context, name string) ([]image.HistoryResp
 		}
 	}
 	return out, nil
+}
+
+// ParentOf is the local parent of image id (a commit's or build step's
+// base), "" if it has none or is unknown.
+func (s *Service) ParentOf(id string) string {
+	return s.snapshot().index.Images[digest.Digest(id)].Parent.String()
 }

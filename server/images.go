@@ -19,6 +19,7 @@ import (
 type ImageBackend interface {
 	List(ctx context.Context, opts image.ListOptions) ([]imagetypes.Summary, error)
 	Inspect(ctx context.Context, name string) (imagetypes.InspectResponse, error)
+	ParentOf(id string) string // "" if none
 	History(ctx context.Context, name string) ([]imagetypes.HistoryResponseItem, error)
 	Tag(ctx context.Context, source, repo, tag string) error
 	Delete(ctx context.Context, name string, force, noPrune bool) ([]imagetypes.DeleteResponse, error)
@@ -70,7 +71,7 @@ func (s *Server) inspectImage(ctx context.Context, w http.ResponseWriter, _ *htt
 	if err != nil {
 		return err
 	}
-	body, err := api.ImageInspectAt(resp, versionOf(ctx))
+	body, err := api.ImageInspectAt(resp, s.backend.Images.ParentOf(resp.ID), versionOf(ctx))
 	if err != nil {
 		return err
 	}

@@ -326,6 +326,10 @@ func TestDiffCommitExport(t *testing.T) {
 			if want := fmt.Sprintf("me|a message|fs|%d\n", atoi(t, base)+1); out != want {
 				t.Errorf("inspect of the committed image: %q", out)
 			}
+			baseID := must(t, d.cli(c, "image", "inspect", "--format", "{{.Id}}", img))
+			if parent := must(t, d.cli(c, "image", "inspect", "--format", "{{.Parent}}", c+"-committed:v1")); parent != baseID {
+				t.Errorf("Parent of the committed image %q, want the base %q", parent, baseID)
+			}
 			if out := must(t, d.cli(c, "history", "--format", "{{.Comment}}", c+"-committed:v1")); lines(out)[0] != "a message" {
 				t.Errorf("history: %q", out)
 			}
