@@ -185,6 +185,9 @@ func (s *Server) importImage(ctx context.Context, w http.ResponseWriter, r *http
 		Message:  r.Form.Get("message"),
 		Platform: r.Form.Get("platform"),
 	}
+	if opts.Message == "" {
+		opts.Message = "Imported from " + src // dockerd's default comment
+	}
 	out := newProgress(w)
 	id, err := s.backend.Images.Import(ctx, r.Body, opts)
 	if err == nil {

@@ -154,6 +154,11 @@ func TestImportWithChanges(t *testing.T) {
 			if strings.TrimSpace(out) != `["/bin/sh","-c","echo hi"] ["A=1"] from a tar` {
 				t.Errorf("imported config: %q", out)
 			}
+			plain := "plain-" + c + ":1"
+			must(t, d.cliIn(c, rootfs, "import", "-", plain))
+			if out := must(t, d.cli(c, "history", "--format", "{{.Comment}}", plain)); out != "Imported from -\n" {
+				t.Errorf("history comment of an import without -m: %q", out)
+			}
 			bad := d.cliIn(c, rootfs, "import", "--change", "BOGUS x", "-", "bad-"+c)
 			if bad.Code == 0 || !strings.Contains(bad.Stderr, "BOGUS") {
 				t.Errorf("import with a bad change: %s", bad)
