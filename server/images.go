@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/berth/berth/api"
@@ -175,9 +176,6 @@ func (s *Server) createImage(ctx context.Context, w http.ResponseWriter, r *http
 
 func (s *Server) importImage(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
 	src := r.Form.Get("fromSrc")
-	if src != "-" {
-		return errdefs.ErrNotImplemented.WithMessage(fmt.Sprintf("importing from a URL (%s) is not supported yet", src))
-	}
 	opts := image.ImportOptions{
 		Repo:     r.Form.Get("repo"),
 		Tag:      r.Form.Get("tag"),
@@ -188,10 +186,57 @@ func (s *Server) importImage(ctx context.Context, w http.ResponseWriter, r *http
 	if opts.Message == "" {
 		opts.Message = "Imported from " + src // dockerd's default comment
 	}
+	body := io.Reader(r.Body)
 	out := newProgress(w)
-	id, err := s.backend.Images.Import(ctx, r.Body, opts)
+	if src != "-" {
+		u, err := importURL(src)
+		if err != nil {
+			return err
+		}
+		resp, err := download(ctx, u)
+		if err != nil {
+			return out.finish(err)
+		}
+		defer resp.Body.Close()
+		out.Send(api.Message{Status: "Downloading from " + u.String()})
+		body = resp.Body
+	}
+	id, err := s.backend.Images.Import(ctx, body, opts)
 	if err == nil {
 		out.Send(api.Message{Status: id.String()})
 	}
 	return out.finish(err)
+}
+
+// importURL is the fromSrc of an import from a URL; without a scheme it is
+// http://, as dockerd takes it.
+func importURL(src string) (*url.URL, error) {
+	if !strings.Contains(src, "://") {
+		src = "http://" + src
+	}
+	u, err := url.Parse(src)
+	if err != nil {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(err.Error())
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, errdefs.ErrInvalidArgument.WithMessage(fmt.Sprintf("unsupported URL scheme %q in %s", u.Scheme, src))
+	}
+	return u, nil
+}
+
+// download GETs u; a status other than 200 is an error, as with dockerd.
+func download(ctx context.Context, u *url.URL) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("failed to GET %s with status %s", u, resp.Status)
+	}
+	return resp, nil
 }

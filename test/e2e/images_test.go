@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,6 +160,26 @@ func TestImportWithChanges(t *testing.T) {
 			must(t, d.cliIn(c, rootfs, "import", "-", plain))
 			if out := must(t, d.cli(c, "history", "--format", "{{.Comment}}", plain)); out != "Imported from -\n" {
 				t.Errorf("history comment of an import without -m: %q", out)
+			}
+			// From a URL, as dockerd fetches it.
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/rootfs.tar" {
+					http.NotFound(w, r)
+					return
+				}
+				w.Write(rootfs)
+			}))
+			defer srv.Close()
+			fromURL := "url-" + c + ":1"
+			must(t, d.cli(c, "import", srv.URL+"/rootfs.tar", fromURL))
+			if out := must(t, d.cli(c, "run", "--rm", fromURL, "/bin/busybox", "echo", "from a url")); out != "from a url\n" {
+				t.Errorf("run of an image imported from a URL: %q", out)
+			}
+			if out := must(t, d.cli(c, "history", "--format", "{{.Comment}}", fromURL)); out != "Imported from "+srv.URL+"/rootfs.tar\n" {
+				t.Errorf("history comment of a URL import: %q", out)
+			}
+			if r := d.cli(c, "import", srv.URL+"/missing.tar"); r.Code == 0 || !strings.Contains(r.Stderr, "404 Not Found") {
+				t.Errorf("import of a missing URL: %s", r)
 			}
 			bad := d.cliIn(c, rootfs, "import", "--change", "BOGUS x", "-", "bad-"+c)
 			if bad.Code == 0 || !strings.Contains(bad.Stderr, "BOGUS") {
