@@ -1,11 +1,13 @@
 package layer
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/containerd/errdefs"
+	"github.com/opencontainers/go-digest"
 )
 
 func TestRWLayerLifecycle(t *testing.T) {
@@ -78,5 +80,47 @@ func TestRWLayerOfEmptyImage(t *testing.T) {
 	}
 	if mounted, _ := isMountPoint(merged); mounted {
 		t.Error("still mounted")
+	}
+}
+
+// TestRWLayerOfManyLayers: an image deeper than mount(2)'s option page
+// (about 40 layers here) mounts, layer by layer, with every layer visible
+// and the top one winning.
+func TestRWLayerOfManyLayers(t *testing.T) {
+	requireRoot(t)
+	ts := newTestStore(t)
+	var parent digest.Digest
+	const n = 100
+	for i := range n {
+		l := register(t, ts.Store, makeTar(t, file(fmt.Sprintf("f%d", i), "x"), file("top", fmt.Sprint(i))), parent)
+		parent = l.ChainID
+	}
+	if err := ts.CreateRW("deep", parent); err != nil {
+		t.Fatal(err)
+	}
+	merged, err := ts.MountRW("deep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ts.RemoveRW("deep") })
+	for _, name := range []string{"f0", "f50", fmt.Sprintf("f%d", n-1)} {
+		if _, err := os.Stat(filepath.Join(merged, name)); err != nil {
+			t.Errorf("layer content %s: %v", name, err)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(merged, "top")); err != nil || string(b) != fmt.Sprint(n-1) {
+		t.Errorf("top: %q %v, want the last layer's", b, err)
+	}
+	if err := os.WriteFile(filepath.Join(merged, "new"), []byte("rw"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(ts.RWDiffDir("deep"), "new")); err != nil {
+		t.Errorf("write not in the rw layer: %v", err)
+	}
+	if err := ts.UnmountRW("deep"); err != nil {
+		t.Fatal(err)
+	}
+	if mounted, _ := isMountPoint(merged); mounted {
+		t.Error("still mounted after UnmountRW")
 	}
 }

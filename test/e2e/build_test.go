@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -724,5 +725,28 @@ func TestBuildSystemDf(t *testing.T) {
 		if r := d.cli(c, "builder", "prune", "-f"); r.Code != 0 || !strings.Contains(r.Stdout, "Total reclaimed space: 0B") {
 			t.Errorf("%s builder prune: %s", c, r)
 		}
+	}
+}
+
+// TestBuildManyLayers: an image of more layers than mount(2)'s option page
+// holds (~40 with Berth's paths) still runs: the overlay is mounted layer by
+// layer.
+func TestBuildManyLayers(t *testing.T) {
+	d := startDaemon(t)
+	busybox(t, d)
+	const n = 70
+	files := map[string]string{}
+	dockerfile := "FROM bb:1\n"
+	for i := range n {
+		files[fmt.Sprintf("f%d", i)] = fmt.Sprint(i)
+		dockerfile += fmt.Sprintf("COPY f%d /f%d\n", i, i)
+	}
+	files["Dockerfile"] = dockerfile
+	must(t, d.berth("build", "-q", "-t", "deep", writeContext(t, files)))
+	if layers := strings.TrimSpace(must(t, d.docker("image", "inspect", "--format", "{{len .RootFS.Layers}}", "deep"))); atoi(t, layers) <= n {
+		t.Fatalf("deep image has %s layers", layers)
+	}
+	if out := must(t, d.docker("run", "--rm", "deep", "cat", "/f0", "/f69")); out != "069" {
+		t.Errorf("run of a %d-layer image: %q", n, out)
 	}
 }
