@@ -23,12 +23,11 @@ require (
 	github.com/opencontainers/runtime-spec v1.3.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
+	github.com/ulikunitz/xz v0.5.17
 	github.com/vbatts/tar-split v0.12.3
 	golang.org/x/crypto v0.59.0
 	golang.org/x/sys v0.50.0
 )
-
-require github.com/ulikunitz/xz v0.5.17 // indirect
 
 require (
 	cyphar.com/go-pathrs v0.2.5 // indirect

@@ -2,9 +2,6 @@ package image
 
 import (
 	"archive/tar"
-	"bufio"
-	"bytes"
-	"compress/bzip2"
 	"context"
 	"fmt"
 	"io"
@@ -12,33 +9,18 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/berth/berth/compression"
 	"github.com/containerd/errdefs"
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 )
 
-// decompress returns the stream inside r, which is plain, gzip, bzip2 or
-// zstd, told apart by magic bytes (what `docker load` accepts).
+// decompress returns the stream inside r, which is plain or compressed
+// with what `docker load` accepts.
 func decompress(r io.Reader) (io.ReadCloser, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	magic, _ := br.Peek(4)
-	switch {
-	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, invalidArchive(err)
-		}
-		return zr, nil
-	case bytes.HasPrefix(magic, []byte("BZh")):
-		return io.NopCloser(bzip2.NewReader(br)), nil
-	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		zr, err := zstd.NewReader(br)
-		if err != nil {
-			return nil, invalidArchive(err)
-		}
-		return zr.IOReadCloser(), nil
+	zr, _, err := compression.Decompress(r, compression.Gzip, compression.Bzip2, compression.Xz, compression.Zstd)
+	if err != nil {
+		return nil, invalidArchive(err)
 	}
-	return io.NopCloser(br), nil
+	return zr, nil
 }
 
 // invalidArchive classes a problem of the archive itself as a bad request.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/berth/berth/compression"
+	"github.com/containerd/errdefs"
 	"github.com/klauspost/compress/gzip"
 	"github.com/opencontainers/go-digest"
 	"github.com/vbatts/tar-split/tar/storage"
@@ -89,9 +91,10 @@ func (s *Store) commit(tmp string, l Layer) (_ Layer, moved bool, _ error) {
 // every byte of the uncompressed stream, padding after the tar's end included.
 func unpack(r io.Reader, dir string) (digest.Digest, *applier, error) {
 	src := &errRecorder{r: r}
-	tarStream, err := decompress(src)
+	// What docker import and image layers may be compressed with.
+	tarStream, _, err := compression.Decompress(src, compression.Gzip, compression.Zstd, compression.Bzip2, compression.Xz)
 	if err != nil {
-		return "", nil, classify(err, src)
+		return "", nil, classify(fmt.Errorf("%w: %w", err, errdefs.ErrInvalidArgument), src)
 	}
 	defer tarStream.Close()
 	root, err := makeDir(filepath.Join(dir, contentDir))

@@ -9,8 +9,6 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
-	"compress/bzip2"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -19,34 +17,19 @@ import (
 	"path"
 	"strings"
 
+	"github.com/berth/berth/compression"
 	"github.com/containerd/errdefs"
-	"github.com/ulikunitz/xz"
 )
 
 // maxDockerfileBody bounds a body that is a bare Dockerfile, not a tar.
 const maxDockerfileBody = 16 << 20
 
-// xzMagic starts an xz stream.
-var xzMagic = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
-
 // Decompress returns r decompressed when it starts with a gzip, bzip2 or
-// xz magic (the compressions Docker's archive package detects), else r
-// itself (buffered).
+// xz magic (the compressions Docker's archive package detects for ADD and
+// build contexts; not zstd, as dockerd 20.10), else r itself.
 func Decompress(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, err := br.Peek(len(xzMagic))
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	switch {
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return gzip.NewReader(br)
-	case bytes.HasPrefix(head, []byte("BZh")):
-		return bzip2.NewReader(br), nil
-	case bytes.HasPrefix(head, xzMagic):
-		return xz.NewReader(br)
-	}
-	return br, nil
+	d, _, err := compression.Decompress(r, compression.Gzip, compression.Bzip2, compression.Xz)
+	return d, err
 }
 
 // isTar tells whether the first block of r is a tar header.

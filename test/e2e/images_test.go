@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/test/fixture"
+	"github.com/ulikunitz/xz"
 )
 
 // loadFixture loads a busybox fixture image tagged tag through the named CLI
@@ -180,6 +181,19 @@ func TestImportWithChanges(t *testing.T) {
 			}
 			if r := d.cli(c, "import", srv.URL+"/missing.tar"); r.Code == 0 || !strings.Contains(r.Stderr, "404 Not Found") {
 				t.Errorf("import of a missing URL: %s", r)
+			}
+			// xz-compressed, as dockerd accepts it.
+			var xzTar bytes.Buffer
+			xw, err := xz.NewWriter(&xzTar)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xw.Write(rootfs)
+			xw.Close()
+			fromXz := "xz-" + c + ":1"
+			must(t, d.cliIn(c, xzTar.Bytes(), "import", "-", fromXz))
+			if out := must(t, d.cli(c, "run", "--rm", fromXz, "/bin/busybox", "echo", "from xz")); out != "from xz\n" {
+				t.Errorf("run of an image imported from an xz tar: %q", out)
 			}
 			bad := d.cliIn(c, rootfs, "import", "--change", "BOGUS x", "-", "bad-"+c)
 			if bad.Code == 0 || !strings.Contains(bad.Stderr, "BOGUS") {
