@@ -86,3 +86,27 @@ func TestStateTransitions(t *testing.T) {
 		t.Errorf("id %q", id)
 	}
 }
+
+// TestStoreGeneratedNames: containers without a name get distinct random
+// names, also once the plain adjective_surname space is crowded.
+func TestStoreGeneratedNames(t *testing.T) {
+	s, err := NewStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	const n = 1500 // more than adjectives x surnames: retries and fallbacks are needed
+	for range n {
+		c := newContainer("")
+		if err := s.Add(c); err != nil {
+			t.Fatalf("add %d: %v", len(seen), err)
+		}
+		if seen[c.Name] || c.Name == "" || c.Name[0] != '/' {
+			t.Fatalf("generated name %q (duplicate: %v)", c.Name, seen[c.Name])
+		}
+		seen[c.Name] = true
+	}
+	if n > len(adjectives)*len(surnames) && len(seen) != n {
+		t.Errorf("%d distinct names for %d containers", len(seen), n)
+	}
+}

@@ -17,9 +17,15 @@ var (
 		"newton", "noether", "pascal", "ritchie", "shannon", "thompson", "turing", "wozniak", "yalow"}
 )
 
-// GenerateName returns a random Docker-style name (with the leading "/").
-func GenerateName() string {
-	return "/" + pick(adjectives) + "_" + pick(surnames)
+// GenerateName returns a random Docker-style name (with the leading "/");
+// a retry (attempt > 0) appends a digit, as Docker's generator does.
+func GenerateName(attempt int) string {
+	name := "/" + pick(adjectives) + "_" + pick(surnames)
+	if attempt > 0 {
+		n, _ := rand.Int(rand.Reader, big.NewInt(10))
+		name += n.String()
+	}
+	return name
 }
 
 func pick(list []string) string {

@@ -76,9 +76,13 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// Add reserves c's name, creates its directory and saves its record.
+// Add reserves c's name, creates its directory and saves its record. A
+// container without a name gets a free random one, as with Docker.
 func (s *Store) Add(c *Container) error {
 	s.mu.Lock()
+	if c.Name == "" {
+		c.Name = s.freeNameLocked(c.ID)
+	}
 	if holder, ok := s.byName[c.Name]; ok {
 		s.mu.Unlock()
 		return nameConflict(c.Name, holder)
@@ -96,6 +100,17 @@ func (s *Store) Add(c *Container) error {
 		return err
 	}
 	return nil
+}
+
+// freeNameLocked is a random name no container holds: Docker's tries (a
+// digit appended after the first), then the short ID.
+func (s *Store) freeNameLocked(id string) string {
+	for attempt := range 6 {
+		if name := GenerateName(attempt); s.byName[name] == "" {
+			return name
+		}
+	}
+	return "/" + id[:12]
 }
 
 func nameConflict(name, holder string) error {

@@ -183,12 +183,13 @@ func (cs *Containers) Create(ctx context.Context, name string, req containertype
 	if err := checkLogConfig(hc.LogConfig); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
-	if name == "" {
-		name = container.GenerateName()
-	} else if err := container.ValidateName(name); err != nil {
-		return containertypes.CreateResponse{}, err
-	} else if !strings.HasPrefix(name, "/") {
-		name = "/" + name
+	if name != "" { // else the store picks a free random name
+		if err := container.ValidateName(name); err != nil {
+			return containertypes.CreateResponse{}, err
+		}
+		if !strings.HasPrefix(name, "/") {
+			name = "/" + name
+		}
 	}
 	var chain digest.Digest
 	if layers := img.RootFS.Layers; len(layers) > 0 {

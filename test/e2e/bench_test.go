@@ -138,6 +138,20 @@ func BenchmarkContainers(b *testing.B) {
 		b.Run(name+"/run-rm", func(b *testing.B) {
 			timed(b, 20, func(int) { docker("run", "--rm", "--network", "none", img, "true") })
 		})
+		if name == "berthd" { // the dockerd here runs without a bridge
+			// What the default bridge adds to a start (docker start of a
+			// created container), against --network none.
+			for _, mode := range []string{"none", "bridge"} {
+				b.Run(name+"/start-"+mode, func(b *testing.B) {
+					ids := make([]string, 20)
+					for i := range ids {
+						ids[i] = strings.TrimSpace(docker("create", "--network", mode, img, "true"))
+					}
+					timed(b, len(ids), func(i int) { docker("start", ids[i]) })
+					docker(append([]string{"rm", "-f"}, ids...)...)
+				})
+			}
+		}
 		b.Run(name+"/run-d-serial", func(b *testing.B) {
 			start := time.Now()
 			for i := range 50 {
