@@ -1,14 +1,10 @@
 package builder
 
 import (
-	"archive/tar"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 
-	"github.com/berth/berth/api"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -65,7 +61,7 @@ func (r *run) fromCacheSources(ctx context.Context, s *stage, createdBy string) 
 		if n == len(src.cfg.History)-1 {
 			return src.id.String(), true
 		}
-		id, err := r.restoreStep(ctx, s, parent, src.cfg)
+		id, err := r.restoreStep(s, parent, src.cfg)
 		if err != nil {
 			r.b.log.Warn("making an image from a --cache-from step", "image", src.id, "err", err)
 			continue
@@ -96,9 +92,9 @@ func sameHistory(a, b ocispec.History) bool {
 
 // restoreStep makes the image of the step src's history entry after
 // parent's stands for: parent's layers and history plus that entry and
-// its layer, with the step's config. It goes through a load whose layers
-// are all in the store already, so no layer data is read.
-func (r *run) restoreStep(ctx context.Context, s *stage, parent, src dockerspec.DockerOCIImage) (string, error) {
+// its layer, with the step's config; those layers are all in the store
+// already.
+func (r *run) restoreStep(s *stage, parent, src dockerspec.DockerOCIImage) (string, error) {
 	n := len(parent.History)
 	entry := src.History[n]
 	diffIDs := slices.Clone(parent.RootFS.DiffIDs)
@@ -118,48 +114,6 @@ func (r *run) restoreStep(ctx context.Context, s *stage, parent, src dockerspec.
 		RootFS:  ocispec.RootFS{Type: "layers", DiffIDs: append([]digest.Digest{}, diffIDs...)},
 		History: append(slices.Clone(parent.History), entry)},
 		Config: s.config}
-	configJSON, err := json.Marshal(cfg)
-	if err != nil {
-		return "", err
-	}
-	id := digest.FromBytes(configJSON)
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(writeConfigArchive(pw, id, configJSON, len(diffIDs), s.imageID)) }()
-	err = r.b.images.Load(ctx, pr, true, api.Discard)
-	pr.CloseWithError(err)
-	if err != nil {
-		return "", err
-	}
-	return id.String(), nil
-}
-
-// writeConfigArchive writes a docker-archive of one image whose layers
-// are not in it (the load finds them in the store), child of parent.
-func writeConfigArchive(w io.Writer, id digest.Digest, config []byte, layers int, parent string) error {
-	tw := tar.NewWriter(w)
-	configName := id.Encoded() + ".json"
-	names := make([]string, layers)
-	for i := range names {
-		names[i] = fmt.Sprintf("layer-%d.tar", i)
-	}
-	item := map[string]any{"Config": configName, "RepoTags": nil, "Layers": names}
-	if parent != "" {
-		item["Parent"] = parent
-	}
-	m, err := json.Marshal([]map[string]any{item})
-	if err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{"manifest.json", m}, {configName, config}} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
-			return err
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return err
-		}
-	}
-	return tw.Close()
+	id, err := r.b.images.AddImage(cfg, digest.Digest(s.imageID))
+	return id.String(), err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"time"
 
@@ -27,7 +28,8 @@ type CommitOptions struct {
 	Changes         []string // Dockerfile lines applied to Config
 	// Config is the container's configuration, which becomes the image's.
 	Config dockerspec.DockerOCIImageConfig
-	// Parent is the container's image; CreatedBy its command, for history.
+	// Parent is the container's image ("": none, a first layer as FROM
+	// scratch builds it); CreatedBy its command, for history.
 	Parent    digest.Digest
 	CreatedBy string
 }
@@ -44,8 +46,9 @@ func CheckCommit(opts CommitOptions) error {
 }
 
 // Commit makes an image from a container: the layer tar r (the
-// container's changes) on top of the parent image's layers, with the
-// container's config and the changes applied, and a history entry.
+// container's changes) on top of the parent image's layers (or alone,
+// without a parent), with the container's config and the changes applied,
+// and a history entry.
 func (s *Service) Commit(ctx context.Context, r io.Reader, opts CommitOptions) (digest.Digest, error) {
 	var ref reference.NamedTagged
 	if opts.Repo != "" {
@@ -58,13 +61,18 @@ func (s *Service) Commit(ctx context.Context, r io.Reader, opts CommitOptions) (
 	if err := applyChanges(&cfg, opts.Changes); err != nil {
 		return "", err
 	}
-	parent, ok := s.snapshot().records[opts.Parent]
-	if !ok {
-		return "", errdefs.ErrNotFound.WithMessage("No such image: " + opts.Parent.String())
-	}
+	parentConfig := &imageConfig{DockerOCIImage: dockerspec.DockerOCIImage{Image: ocispec.Image{
+		Platform: ocispec.Platform{OS: "linux", Architecture: runtime.GOARCH}}}}
 	var top digest.Digest
-	if len(parent.chain) > 0 {
-		top = parent.chain[len(parent.chain)-1]
+	if opts.Parent != "" {
+		parent, ok := s.snapshot().records[opts.Parent]
+		if !ok {
+			return "", errdefs.ErrNotFound.WithMessage("No such image: " + opts.Parent.String())
+		}
+		parentConfig = parent.config
+		if len(parent.chain) > 0 {
+			top = parent.chain[len(parent.chain)-1]
+		}
 	}
 	l, err := s.layers.Register(ctxReader{ctx, r}, top)
 	if err != nil {
@@ -73,7 +81,7 @@ func (s *Service) Commit(ctx context.Context, r io.Reader, opts CommitOptions) (
 	s.mu.Lock()
 	s.leaseLocked(l.ChainID)
 	s.mu.Unlock()
-	c := childConfig(parent.config, cfg, l.DiffID, opts)
+	c := childConfig(parentConfig, cfg, l.DiffID, opts)
 	id, err := s.commitImage(c, opts.Parent, ref)
 	s.mu.Lock()
 	s.releaseLocked(l.ChainID)

@@ -24,9 +24,17 @@ type dockerd struct {
 	dockerdL    bytes.Buffer
 }
 
-// startDockerd starts containerd and dockerd in a temp dir, or skips tb
-// when they are not installed.
+// startDockerd starts containerd and dockerd in a temp dir, without a
+// bridge, or skips tb when they are not installed.
 func startDockerd(tb testing.TB) *dockerd {
+	tb.Helper()
+	return startDockerdWith(tb, "--bridge=none")
+}
+
+// startDockerdWith is startDockerd with networkArgs (--bridge and the like)
+// for dockerd; --iptables=false always, so that it leaves the machine's
+// firewall alone.
+func startDockerdWith(tb testing.TB, networkArgs ...string) *dockerd {
 	tb.Helper()
 	for _, bin := range []string{"dockerd", "containerd"} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -47,7 +55,8 @@ func startDockerd(tb testing.TB) *dockerd {
 	waitSocket(tb, ctrSock, &d.containerdL)
 	d.dockerd = exec.Command("dockerd", "--host", d.Host, "--data-root", filepath.Join(dir, "data"),
 		"--exec-root", filepath.Join(dir, "exec"), "--pidfile", filepath.Join(dir, "docker.pid"),
-		"--containerd", ctrSock, "--iptables=false", "--bridge=none", "--config-file", emptyConfigFile(tb, dir))
+		"--containerd", ctrSock, "--iptables=false", "--config-file", emptyConfigFile(tb, dir))
+	d.dockerd.Args = append(d.dockerd.Args, networkArgs...)
 	d.dockerd.Stdout, d.dockerd.Stderr = &d.dockerdL, &d.dockerdL
 	if err := d.dockerd.Start(); err != nil {
 		tb.Fatal(err)

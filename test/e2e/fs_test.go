@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -412,7 +411,7 @@ func TestVolumesFromAndLocalDriverOptions(t *testing.T) {
 				t.Errorf("--volumes-from :ro: %s", r)
 			}
 			// (The CLIs take create's 404 for a missing image and try to pull.)
-			code, body := postJSON(t, d, "/containers/create", `{"Image":"`+img+`","HostConfig":{"VolumesFrom":["nosuch-container"]}}`)
+			code, body := d.apiPost(t, "/containers/create", `{"Image":"`+img+`","HostConfig":{"VolumesFrom":["nosuch-container"]}}`)
 			if code != 404 || !strings.Contains(body, "No such container: nosuch-container") {
 				t.Errorf("--volumes-from a missing container: %d %s", code, body)
 			}
@@ -454,18 +453,6 @@ func TestVolumesFromAndLocalDriverOptions(t *testing.T) {
 			}
 		})
 	}
-}
-
-// postJSON posts body to d's API and returns the status and response body.
-func postJSON(t *testing.T, d *daemon, path, body string) (int, string) {
-	t.Helper()
-	resp, err := unixClient(d.Socket).Post("http://berthd"+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }
 
 func TestCopyOwnershipAndReadOnly(t *testing.T) {

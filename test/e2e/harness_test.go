@@ -245,12 +245,25 @@ func (d *daemon) cliIn(name string, stdin []byte, args ...string) result {
 // api makes one request to d's API socket and returns the status and body.
 func (d *daemon) api(t testing.TB, method, path string) (int, string) {
 	t.Helper()
-	client := unixClient(d.Socket)
-	req, err := http.NewRequest(method, "http://berthd"+path, nil)
+	return d.apiBody(t, method, path, nil)
+}
+
+// apiPost POSTs a JSON body to d's API and returns the status and body.
+func (d *daemon) apiPost(t testing.TB, path, body string) (int, string) {
+	t.Helper()
+	return d.apiBody(t, http.MethodPost, path, strings.NewReader(body))
+}
+
+func (d *daemon) apiBody(t testing.TB, method, path string, body io.Reader) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://berthd"+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := client.Do(req)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := unixClient(d.Socket).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -594,28 +594,7 @@ func startDockerdOnBridge(tb testing.TB) *dockerd {
 		}
 	}
 	tb.Cleanup(func() { _ = exec.Command("ip", "link", "delete", bridge).Run() })
-	dir, err := os.MkdirTemp("", "berth-dockerd-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	d := &dockerd{dir: dir, Host: "unix://" + filepath.Join(dir, "docker.sock")}
-	ctrSock := filepath.Join(dir, "containerd.sock")
-	d.containerd = exec.Command("containerd", "--address", ctrSock, "--root", filepath.Join(dir, "ctr-root"), "--state", filepath.Join(dir, "ctr-state"))
-	d.containerd.Stdout, d.containerd.Stderr = &d.containerdL, &d.containerdL
-	if err := d.containerd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(d.stop)
-	waitSocket(tb, ctrSock, &d.containerdL)
-	d.dockerd = exec.Command("dockerd", "--host", d.Host, "--data-root", filepath.Join(dir, "data"),
-		"--exec-root", filepath.Join(dir, "exec"), "--pidfile", filepath.Join(dir, "docker.pid"),
-		"--containerd", ctrSock, "--iptables=false", "--ip-masq=false", "--bridge", bridge, "--config-file", emptyConfigFile(tb, dir))
-	d.dockerd.Stdout, d.dockerd.Stderr = &d.dockerdL, &d.dockerdL
-	if err := d.dockerd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	waitSocket(tb, filepath.Join(dir, "docker.sock"), &d.dockerdL)
-	return d
+	return startDockerdWith(tb, "--ip-masq=false", "--bridge", bridge)
 }
 
 // transfer sends n bytes to a portecho sink at addr and returns how long

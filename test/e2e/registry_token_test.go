@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -207,7 +206,7 @@ func TestRegistryTokenAuth(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stderr, want) {
 		t.Errorf("login with a wrong password: want %q, got %s", want, r)
 	}
-	if status, body := authPost(t, d, "/v1.47/auth", fmt.Sprintf(`{"username":%q,"password":"nope","serveraddress":%q}`, tokenUser, reg.Host)); status != 401 {
+	if status, body := d.apiPost(t, "/v1.47/auth", fmt.Sprintf(`{"username":%q,"password":"nope","serveraddress":%q}`, tokenUser, reg.Host)); status != 401 {
 		t.Errorf("POST /auth with a wrong password: %d %s", status, body)
 	}
 	r = docker(tokenPassword+"\n", "login", reg.Host, "-u", tokenUser, "--password-stdin")
@@ -225,10 +224,10 @@ func TestRegistryTokenAuth(t *testing.T) {
 	_ = json.Unmarshal(cfg, &stored)
 	token := stored.Auths[reg.Host].IdentityToken
 	grants := ts.RefreshGrants()
-	if status, body := authPost(t, d, "/v1.47/auth", fmt.Sprintf(`{"identitytoken":%q,"serveraddress":%q}`, token, reg.Host)); status != 200 || !strings.Contains(body, "Login Succeeded") || ts.RefreshGrants() != grants+1 {
+	if status, body := d.apiPost(t, "/v1.47/auth", fmt.Sprintf(`{"identitytoken":%q,"serveraddress":%q}`, token, reg.Host)); status != 200 || !strings.Contains(body, "Login Succeeded") || ts.RefreshGrants() != grants+1 {
 		t.Errorf("POST /auth with the identity token: %d %s (refresh grants %d -> %d)", status, body, grants, ts.RefreshGrants())
 	}
-	if status, _ := authPost(t, d, "/v1.47/auth", fmt.Sprintf(`{"identitytoken":"forged","serveraddress":%q}`, reg.Host)); status != 401 {
+	if status, _ := d.apiPost(t, "/v1.47/auth", fmt.Sprintf(`{"identitytoken":"forged","serveraddress":%q}`, reg.Host)); status != 401 {
 		t.Errorf("POST /auth with a forged identity token: %d", status)
 	}
 
@@ -356,16 +355,4 @@ func TestRegistryCredentialHelper(t *testing.T) {
 	if r.Code == 0 || !strings.Contains(r.Stderr, "docker-credential-absent") {
 		t.Errorf("pull with a missing helper: %s", r)
 	}
-}
-
-// authPost POSTs body to berthd's API and returns the status and answer.
-func authPost(t *testing.T, d *daemon, path, body string) (int, string) {
-	t.Helper()
-	resp, err := unixClient(d.Socket).Post("http://berthd"+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }

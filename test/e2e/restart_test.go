@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"io"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -221,16 +220,4 @@ func inspectPidFromDisk(t *testing.T, d *daemon, name string) string {
 	}
 	rest := string(out)[i+len(`"Pid":`):]
 	return rest[:strings.IndexAny(rest, ",}")]
-}
-
-// apiPost sends a JSON body to d's API and returns the status and body.
-func (d *daemon) apiPost(t *testing.T, path, body string) (int, string) {
-	t.Helper()
-	resp, err := unixClient(d.Socket).Post("http://berthd"+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }

@@ -46,11 +46,11 @@ func TestSecurityDefaults(t *testing.T) {
 	if r.Code != 125 || !strings.Contains(r.Stderr, `invalid CapAdd: unknown capability: "CAP_NOPE"`) {
 		t.Errorf("--cap-add nope: %s", r)
 	}
-	code, body := postJSON(t, d, "/containers/create", `{"Image":"`+img+`","HostConfig":{"SecurityOpt":["bogus"]}}`)
+	code, body := d.apiPost(t, "/containers/create", `{"Image":"`+img+`","HostConfig":{"SecurityOpt":["bogus"]}}`)
 	if code != http.StatusBadRequest || !strings.Contains(body, `invalid --security-opt 1: \"bogus\"`) {
 		t.Errorf("SecurityOpt bogus: %d %s", code, body)
 	}
-	code, body = postJSON(t, d, "/containers/create", `{"Image":"`+img+`","HostConfig":{"UsernsMode":"private"}}`)
+	code, body = d.apiPost(t, "/containers/create", `{"Image":"`+img+`","HostConfig":{"UsernsMode":"private"}}`)
 	if code != http.StatusBadRequest || !strings.Contains(body, "invalid USER mode: private") {
 		t.Errorf("UsernsMode private: %d %s", code, body)
 	}

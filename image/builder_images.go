@@ -30,3 +30,10 @@ func (s *Service) ConfigOf(ctx context.Context, name string) (digest.Digest, doc
 	err = json.Unmarshal(b, &out)
 	return id, out, err
 }
+
+// AddImage stores an image from its config, whose layers are all in the
+// store already, as the child of parent (""): the builder rebuilds the
+// steps of a --cache-from image's history with it.
+func (s *Service) AddImage(cfg dockerspec.DockerOCIImage, parent digest.Digest) (digest.Digest, error) {
+	return s.commitImage(&imageConfig{DockerOCIImage: cfg}, parent, nil)
+}
