@@ -2,7 +2,6 @@ package builder
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -129,16 +128,5 @@ func copyFile(dst *os.Root, rel string, src *os.Root, srcPath string, perm fs.Fi
 		return err
 	}
 	defer in.Close()
-	out, err := dst.OpenFile(rel, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return dst.Chmod(rel, perm)
+	return buildcontext.WriteFile(dst, rel, in, perm)
 }

@@ -1,13 +1,13 @@
 package layer
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/berth/berth/mountinfo"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
@@ -107,7 +107,7 @@ func (s *Store) MountRW(id string) (string, error) {
 	}
 	dir := s.rwDir(id)
 	merged := filepath.Join(dir, "merged")
-	if mounted, err := isMountPoint(merged); err != nil || mounted {
+	if mounted, err := mountinfo.IsMountPoint(merged); err != nil || mounted {
 		return merged, err
 	}
 	if init, ok := s.initDir(id); ok {
@@ -198,26 +198,3 @@ func (s *Store) RemoveRW(id string) error {
 
 // RWDiffDir is the upper dir of the container's rw layer (its changes).
 func (s *Store) RWDiffDir(id string) string { return filepath.Join(s.rwDir(id), "diff") }
-
-// isMountPoint reports whether path is a mount point, from mountinfo.
-func isMountPoint(path string) (bool, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 && unescapeMount(fields[4]) == path {
-			return true, nil
-		}
-	}
-	return false, sc.Err()
-}
-
-// unescapeMount undoes mountinfo's octal escapes of space, tab, newline, backslash.
-func unescapeMount(s string) string {
-	r := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`)
-	return r.Replace(s)
-}

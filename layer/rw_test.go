@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/berth/berth/mountinfo"
 	"github.com/containerd/errdefs"
 	"github.com/opencontainers/go-digest"
 )
@@ -57,7 +58,7 @@ func TestRWLayerLifecycle(t *testing.T) {
 	if err := ts2.RemoveRW("c1"); err != nil {
 		t.Fatal(err)
 	}
-	if mounted, _ := isMountPoint(merged); mounted {
+	if mounted, _ := mountinfo.IsMountPoint(merged); mounted {
 		t.Error("still mounted after RemoveRW")
 	}
 	if err := ts2.Remove(top.ChainID); err != nil {
@@ -78,7 +79,7 @@ func TestRWLayerOfEmptyImage(t *testing.T) {
 	if err := ts.RemoveRW("empty"); err != nil {
 		t.Fatal(err)
 	}
-	if mounted, _ := isMountPoint(merged); mounted {
+	if mounted, _ := mountinfo.IsMountPoint(merged); mounted {
 		t.Error("still mounted")
 	}
 }
@@ -120,7 +121,7 @@ func TestRWLayerOfManyLayers(t *testing.T) {
 	if err := ts.UnmountRW("deep"); err != nil {
 		t.Fatal(err)
 	}
-	if mounted, _ := isMountPoint(merged); mounted {
+	if mounted, _ := mountinfo.IsMountPoint(merged); mounted {
 		t.Error("still mounted after UnmountRW")
 	}
 }

@@ -1,13 +1,12 @@
 package volume
 
 import (
-	"bufio"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
+	"github.com/berth/berth/mountinfo"
 	"github.com/containerd/errdefs"
 	"golang.org/x/sys/unix"
 )
@@ -81,28 +80,11 @@ func (s *Store) mountFS(e *entry) error {
 // unmountFS unmounts the volume's filesystem, if mounted.
 func (s *Store) unmountFS(e *entry) error {
 	target := s.Mountpoint(e.name)
-	if mounted, err := isMounted(target); err != nil || !mounted {
+	if mounted, err := mountinfo.IsMountPoint(target); err != nil || !mounted {
 		return err
 	}
 	if err := unix.Unmount(target, unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("unmounting volume %s: %w", e.name, err)
 	}
 	return nil
-}
-
-// isMounted reports whether path is a mount point in this process's namespace.
-func isMounted(path string) (bool, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 && strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`).Replace(fields[4]) == path {
-			return true, nil
-		}
-	}
-	return false, sc.Err()
 }

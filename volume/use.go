@@ -3,6 +3,7 @@ package volume
 import (
 	"strconv"
 
+	"github.com/berth/berth/mountinfo"
 	eventtypes "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/mount"
 )
@@ -41,7 +42,7 @@ func (s *Store) Mount(m Mount, containerID, user string) error {
 		e.active = map[string]struct{}{}
 	}
 	if e.needsMount() && len(e.active) == 0 {
-		if mounted, err := isMounted(s.Mountpoint(e.name)); err != nil {
+		if mounted, err := mountinfo.IsMountPoint(s.Mountpoint(e.name)); err != nil {
 			return err
 		} else if !mounted { // after a live restore it still is
 			if err := s.mountFS(e); err != nil {

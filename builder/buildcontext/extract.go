@@ -163,6 +163,23 @@ func writeEntry(root *os.Root, prefix, rel string, hdr *tar.Header, r io.Reader)
 	return nil
 }
 
+// WriteFile creates the new file rel in root with r's content and mode
+// perm (past the umask).
+func WriteFile(root *os.Root, rel string, r io.Reader, perm fs.FileMode) error {
+	f, err := root.OpenFile(rel, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return root.Chmod(rel, perm)
+}
+
 func createEntry(root *os.Root, prefix, rel string, mode fs.FileMode, hdr *tar.Header, r io.Reader) error {
 	switch hdr.Typeflag {
 	case tar.TypeDir:
@@ -171,18 +188,7 @@ func createEntry(root *os.Root, prefix, rel string, mode fs.FileMode, hdr *tar.H
 		}
 		return root.Chmod(rel, mode) // past the umask
 	case tar.TypeReg:
-		f, err := root.OpenFile(rel, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(f, r)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-		if err := root.Chmod(rel, mode); err != nil {
+		if err := WriteFile(root, rel, r, mode); err != nil {
 			return err
 		}
 		return root.Chtimes(rel, hdr.ModTime, hdr.ModTime)
