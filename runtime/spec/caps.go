@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/moby/moby/api/types/container"
 )
@@ -32,8 +33,17 @@ var defaultCaps = []string{
 
 // availableCaps returns the capabilities this process holds (CapEff), in
 // number order: what "all capabilities" means here, as in Docker. On this
-// project's VM that excludes CAP_SYS_RESOURCE.
+// project's VM that excludes CAP_SYS_RESOURCE. They do not change while
+// berthd runs: read once, not at every create and start; each caller gets
+// its own copy.
 func availableCaps() ([]string, error) {
+	caps, err := readCapsOnce()
+	return slices.Clone(caps), err
+}
+
+var readCapsOnce = sync.OnceValues(readAvailableCaps)
+
+func readAvailableCaps() ([]string, error) {
 	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return nil, err
@@ -127,6 +137,10 @@ func without(list, drop []string) []string {
 // and security options that a start would refuse anyway, so that no
 // container is created with them.
 func CheckHostConfig(hc *container.HostConfig) error {
+	if len(hc.CapAdd) == 0 && len(hc.CapDrop) == 0 {
+		_, err := parseSecurityOpts(hc.SecurityOpt)
+		return err
+	}
 	available, err := availableCaps()
 	if err != nil {
 		return err
