@@ -32,6 +32,7 @@ type forwardFilter struct {
 	log     *slog.Logger
 	applied []string // the rules last written; nil: unknown
 	legacy  *bool    // iptables is iptables-legacy (else nf_tables); nil: not asked yet
+	present *bool    // the chain exists; nil: unknown (a crash may have left it)
 }
 
 func newForwardFilter(table string, log *slog.Logger) *forwardFilter {
@@ -40,7 +41,7 @@ func newForwardFilter(table string, log *slog.Logger) *forwardFilter {
 }
 
 // forget makes the next sync check the host again.
-func (f *forwardFilter) forget() { f.applied = nil }
+func (f *forwardFilter) forget() { f.applied, f.present = nil, nil }
 
 // sync makes the chain match the containers.
 func (f *forwardFilter) sync(containers map[string]*publishedContainer) error {
@@ -139,6 +140,7 @@ func (f *forwardFilter) write(rules []string) error {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("iptables-restore: %v: %s", err, bytes.TrimSpace(out))
 	}
+	f.present = boolPtr(true)
 	if _, err := iptables("-C", "FORWARD", "-j", f.chain); err == nil {
 		return nil
 	}
@@ -149,9 +151,15 @@ func (f *forwardFilter) write(rules []string) error {
 	return nil
 }
 
-// remove deletes the chain and the jumps to it, if there are any.
+// remove deletes the chain and the jumps to it, if there are any. Known
+// absent, it runs no iptables: with the usual ACCEPT policy, the first
+// container on a bridge and the last one leaving would pay for two runs.
 func (f *forwardFilter) remove() error {
+	if f.present != nil && !*f.present {
+		return nil
+	}
 	if _, err := iptables("-S", f.chain); err != nil {
+		f.present = boolPtr(false)
 		return nil // no such chain
 	}
 	for {
@@ -162,9 +170,14 @@ func (f *forwardFilter) remove() error {
 	if _, err := iptables("-F", f.chain); err != nil {
 		return err
 	}
-	_, err := iptables("-X", f.chain)
-	return err
+	if _, err := iptables("-X", f.chain); err != nil {
+		return err
+	}
+	f.present = boolPtr(false)
+	return nil
 }
+
+func boolPtr(b bool) *bool { return &b }
 
 func iptables(args ...string) (string, error) {
 	out, err := exec.Command("iptables", append([]string{"-w"}, args...)...).CombinedOutput()
