@@ -122,6 +122,9 @@ func mountShm(path string, size int64) error {
 // releaseShm unmounts a shareable container's /dev/shm, if mounted: at its
 // exit, as Docker (containers that joined keep their own bind of it).
 func (cs *Containers) releaseShm(c *container.Container) {
+	if !c.HostConfig.IpcMode.IsShareable() {
+		return
+	}
 	path := cs.shmPath(c.ID)
 	err := unix.Unmount(path, unix.MNT_DETACH)
 	if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
